@@ -1,0 +1,140 @@
+"""The command line: the only module that parses flags, prints or exits."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from migrate import __version__, rules
+from migrate.report import EXIT_ERROR, Reporter
+from migrate.settings import Settings, SettingsError, from_mapping, load
+
+CODE_RE = re.compile(r"^FW\d{3}$")
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _check_rule_names(names: tuple[str, ...] | None, origin: str, codes_ok: bool) -> None:
+    for name in names or ():
+        if name not in rules.ALL_RULES and not (codes_ok and CODE_RE.match(name)):
+            known = ", ".join(rules.ALL_RULES)
+            raise SettingsError(f"{origin}: unknown rule {name!r} (rules: {known})")
+
+
+def _common_parent(paths: tuple[str, ...]) -> Path:
+    try:
+        return Path(os.path.commonpath([os.path.abspath(p) for p in paths]))
+    except ValueError:
+        return Path.cwd()
+
+
+def build_settings(paths: tuple[str, ...], config: str | None, flags: dict) -> Settings:
+    settings = load(_common_parent(paths), Path(config) if config else None)
+    origin = str(settings.config_file) if settings.config_file else "configuration"
+    _check_rule_names(settings.select, origin, codes_ok=False)
+    _check_rule_names(settings.ignore, origin, codes_ok=True)
+    given = {key: value for key, value in flags.items() if value not in (None, (), [])}
+    settings = from_mapping(given, "command line", base=settings)
+    _check_rule_names(settings.select, "--select", codes_ok=False)
+    _check_rule_names(settings.ignore, "--ignore", codes_ok=True)
+    return settings
+
+
+def _use_color(no_color: bool, stream) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _list_rules() -> None:
+    width = max(len(name) for name in rules.ALL_RULES)
+    for name in rules.ALL_RULES:
+        click.echo(f"{name:<{width}}  {rules.summary(name)}")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diff", "mode", flag_value="diff", help="Dry run: print a unified diff and the report; write nothing; exit 1 if anything would change.")
+@click.option("--check", "mode", flag_value="check", help="CI mode: list files that would change and every note; write nothing; exit 1 if anything would change.")
+@click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (repeatable or comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULE|CODE", help="Skip these rules, or drop notes with these codes.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and folders matching this gitignore-style pattern.")
+@click.option("--base-url", metavar="URL", help="The Fireworks base URL to write (dedicated deployments, gateways, tests).")
+@click.option("--api-key-env", metavar="NAME", help="The environment variable that holds the Fireworks key [FIREWORKS_API_KEY].")
+@click.option("--base-url-style", type=click.Choice(["literal", "env"]), help="Write the URL as a literal, or as os.environ.get('FIREWORKS_BASE_URL', URL).")
+@click.option("--api-key-read", type=click.Choice(["strict", "soft"]), help="strict: os.environ[NAME], fails fast; soft: keep the read form you use.")
+@click.option("--no-gitignore", is_flag=True, default=None, help="Do not honour .gitignore files.")
+@click.option("--config", type=click.Path(dir_okay=False), help="Read [tool.fw-migrate] from this file instead of the nearest pyproject.toml.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [the number of CPUs].")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors (and the diff with --diff).")
+@click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
+@click.option("--no-color", is_flag=True, help="Plain output even on a terminal.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
+@click.version_option(__version__, "--version", prog_name="fw-migrate")
+def command(paths, mode, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
+            no_gitignore, config, jobs, quiet, verbose, no_color, list_rules, explain) -> None:
+    """Move Python code from the OpenAI API to Fireworks AI's OpenAI-compatible API.
+
+    Rewrites the files under PATHS (default: the current folder) in place. Use --diff to
+    see what would change, --check in CI. Exit codes: 0 nothing (left) to change, 1 changes
+    needed (--diff/--check), 2 errors (a file could not be read or parsed, bad configuration).
+    """
+    if list_rules:
+        _list_rules()
+        return
+    if explain:
+        if explain not in rules.ALL_RULES:
+            raise click.exceptions.Exit(_fail(f"--explain: unknown rule {explain!r} (rules: {', '.join(rules.ALL_RULES)})"))
+        click.echo(rules.docstring(explain))
+        return
+    paths = paths or (".",)
+    flags = {
+        "select": tuple(_split(select)) or None,
+        "ignore": tuple(_split(ignore)),
+        "exclude": exclude,
+        "base-url": base_url,
+        "api-key-env": api_key_env,
+        "base-url-style": base_url_style,
+        "api-key-read": api_key_read,
+        "respect-gitignore": False if no_gitignore else None,
+        "jobs": jobs,
+    }
+    try:
+        settings = build_settings(paths, config, flags)
+    except SettingsError as exc:
+        raise click.exceptions.Exit(_fail(str(exc)))
+    raise click.exceptions.Exit(migrate_paths(paths, settings, mode or "write", quiet, verbose, no_color))
+
+
+def _fail(message: str) -> int:
+    click.echo(f"fw-migrate: error: {message}", err=True)
+    return EXIT_ERROR
+
+
+def migrate_paths(paths, settings: Settings, mode: str, quiet: bool, verbose: bool, no_color: bool) -> int:
+    from migrate.files import discover
+    from migrate.runner import Job, run
+
+    reporter = Reporter(mode, color=_use_color(no_color, sys.stdout), quiet=quiet, verbose=verbose)
+    found = discover(list(paths), settings.exclude, settings.respect_gitignore)
+    for path, why in found.errors:
+        reporter.error(path, why)
+    for path, why in found.skipped:
+        reporter.skipped(path, why)
+    jobs = settings.jobs or os.cpu_count() or 1
+    for result in run(found.files, Job(settings, mode), jobs):
+        reporter.file(result)
+    return reporter.finish()
+
+
+def main() -> None:
+    command(prog_name="fw-migrate")

@@ -1,0 +1,184 @@
+"""What one cheap `ast` walk tells the engine about a file, before any LibCST parse.
+
+`ImportMap` resolves local names to qualified names through the file's imports (module and
+function level, aliases included) without scope analysis: `import openai as oa` makes
+`oa.OpenAI` resolve to `openai.OpenAI`; a name bound to two different things, or also
+defined locally (`class OpenAI: ...`), resolves to nothing. Rules use it on both trees.
+
+`Facts` is collected in the same single walk; each rule's `triage` looks at it to say
+whether the file can need that rule at all. Files no rule wants never meet LibCST.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+
+
+class ImportMap:
+    def __init__(self, names: dict[str, str], star_modules: frozenset[str] = frozenset()):
+        self.names = names
+        self.star_modules = star_modules
+
+    def resolve_name(self, name: str) -> str | None:
+        found = self.names.get(name)
+        if found is None and "openai" in self.star_modules and name[:1].isupper():
+            return f"openai.{name}"
+        return found or None  # "" marks an ambiguous name
+
+    def resolve_dotted(self, dotted: str) -> str | None:
+        head, _, rest = dotted.partition(".")
+        base = self.resolve_name(head)
+        if base is None:
+            return None
+        return f"{base}.{rest}" if rest else base
+
+    def imports_module(self, module: str) -> bool:
+        return any(q == module or q.startswith(module + ".") for q in self.names.values() if q)
+
+    @classmethod
+    def from_ast(cls, tree: ast.AST) -> ImportMap:
+        bound: dict[str, set[str]] = {}
+        defined: set[str] = set()
+        stars: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        bound.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        top = alias.name.split(".")[0]
+                        bound.setdefault(top, set()).add(top)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name == "*":
+                        stars.add(node.module)
+                    else:
+                        local = alias.asname or alias.name
+                        bound.setdefault(local, set()).add(f"{node.module}.{alias.name}")
+            elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                defined.add(node.name)
+        names = {}
+        for local, targets in bound.items():
+            names[local] = "" if (len(targets) > 1 or local in defined) else next(iter(targets))
+        return cls(names, frozenset(stars))
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def env_var_read(node: ast.AST, imports: ImportMap) -> str | None:
+    """The variable name when `node` reads an environment variable with a literal name."""
+    if isinstance(node, ast.Call) and node.args:
+        func = dotted_name(node.func)
+        if func and imports.resolve_dotted(func) in ENV_READERS:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                return first.value
+    if isinstance(node, ast.Subscript):
+        target = dotted_name(node.value)
+        key = node.slice
+        if target and imports.resolve_dotted(target) == "os.environ":
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key.value
+    return None
+
+
+@dataclass
+class Facts:
+    imports: ImportMap
+    # qualified names of everything called (`openai.OpenAI`, `openai.chat.completions.create`)
+    called: set[str] = field(default_factory=set)
+    # qualified names assigned to (`openai.api_key`)
+    assigned_attrs: set[str] = field(default_factory=set)
+    # environment variables read with a literal name
+    env_reads: set[str] = field(default_factory=set)
+    # simple names and attribute names assigned from an environment read -> the variable
+    env_assigned: dict[str, str] = field(default_factory=dict)
+    # every string constant in the file (model names, URLs, variable names)
+    strings: set[str] = field(default_factory=set)
+
+    @classmethod
+    def collect(cls, tree: ast.AST) -> Facts:
+        imports = ImportMap.from_ast(tree)
+        facts = cls(imports)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = dotted_name(node.func)
+                if func:
+                    qual = imports.resolve_dotted(func)
+                    if qual:
+                        facts.called.add(qual)
+                var = env_var_read(node, imports)
+                if var:
+                    facts.env_reads.add(var)
+            elif isinstance(node, ast.Subscript):
+                var = env_var_read(node, imports)
+                if var:
+                    facts.env_reads.add(var)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                facts.strings.add(node.value)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                var = env_var_read(node.value, imports)
+                for target in targets:
+                    if isinstance(target, ast.Attribute):
+                        dotted = dotted_name(target)
+                        qual = imports.resolve_dotted(dotted) if dotted else None
+                        if qual:
+                            facts.assigned_attrs.add(qual)
+                        if var:
+                            facts.env_assigned[target.attr] = var
+                    elif isinstance(target, ast.Name) and var:
+                        facts.env_assigned[target.id] = var
+        return facts
+
+    def calls_any(self, names: frozenset[str] | set[str]) -> bool:
+        return not self.called.isdisjoint(names)
+
+
+# --- across the files of one run ------------------------------------------------------------
+
+_FEED_RE = re.compile(rb"\b(?:api_key|base_url)\s*=\s*([A-Za-z_][\w.]*)\s*[,)\n]")
+_ENV_NAME_RE = re.compile(
+    rb"\b([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*(?:os\.)?(?:getenv|environ\.get|environ\[)\s*\(?\s*"
+    rb"[\"'](OPENAI_API_KEY|OPENAI_BASE_URL|OPENAI_API_BASE)[\"']"
+)
+
+
+@dataclass(frozen=True)
+class Links:
+    """What one file may need to know of the others in the same run, found by a byte scan.
+
+    `feeds`: names handed to a client as `api_key=NAME`/`base_url=NAME` (last dotted part);
+    `env_names`: names assigned from an OPENAI_* environment read. A settings module whose
+    `OPENAI_API_KEY = os.getenv("OPENAI_API_KEY")` feeds `OpenAI(api_key=settings.OPENAI_API_KEY)`
+    in another file is then migrated, not only reported.
+    """
+
+    feeds: frozenset[str] = frozenset()
+    env_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def scan(cls, contents: Iterable[bytes]) -> Links:
+        feeds: set[str] = set()
+        env_names: set[str] = set()
+        for data in contents:
+            for match in _FEED_RE.finditer(data):
+                feeds.add(match.group(1).rsplit(b".", 1)[-1].decode("ascii", "replace"))
+            for match in _ENV_NAME_RE.finditer(data):
+                env_names.add(match.group(1).decode("ascii", "replace"))
+        return cls(frozenset(feeds), frozenset(env_names))

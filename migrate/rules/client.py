@@ -1,0 +1,200 @@
+"""Point OpenAI client constructions at Fireworks.
+
+Every `OpenAI(...)`, `AsyncOpenAI(...)`, `openai.Client(...)` and `openai.AsyncClient(...)`,
+whatever the import form (`from openai import OpenAI as C`, `import openai as oa`, imports
+inside functions), wherever it is built (assignments, arguments, dict values, returns,
+class attributes, default arguments). A class named `OpenAI` that does not come from the
+`openai` package (LlamaIndex's, LangChain's, your own) is never touched.
+
+Before:
+    client = OpenAI(api_key=os.getenv("OPENAI_API_KEY"), organization="org-123")
+After:
+    client = OpenAI(base_url="https://api.fireworks.ai/inference/v1", api_key=os.environ["FIREWORKS_API_KEY"])
+
+- `base_url` is added when absent, replaced when it is OpenAI's URL or a read of
+  OPENAI_BASE_URL / OPENAI_API_BASE, normalised when it is a malformed Fireworks URL
+  (missing `/v1`, or ending in `/chat/completions`). A base_url that points anywhere else (a
+  gateway or local server you chose) or that comes from your own expression leaves the whole
+  construction as it is, with a note: its key belongs to that endpoint, not to Fireworks.
+- `api_key` is added as `os.environ["FIREWORKS_API_KEY"]` when absent. A read of
+  OPENAI_API_KEY becomes a read of FIREWORKS_API_KEY that fails fast when it is unset: the
+  OpenAI SDK treats `api_key=None` as "read OPENAI_API_KEY", so `os.getenv(...)` coming back
+  None would send your OpenAI key to Fireworks (`api-key-read = "soft"` keeps your read form).
+  A hard-coded key is replaced by the environment read and reported (masked). Your own
+  variable or settings object is left, with a note.
+- `organization=` and `project=` only send OpenAI headers: removed, with a note.
+- A construction with `**kwargs` is left alone, with a note (base_url may hide in them).
+
+Options: `--base-url URL`, `--api-key-env NAME`, `base-url-style = "env"` for
+`os.environ.get("FIREWORKS_BASE_URL", "<url>")`.
+Docs: https://docs.fireworks.ai/tools-sdks/openai-compatibility
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate.results import mask
+from migrate.rules._base import Rule
+from migrate.rules._names import (
+    CLIENT_CLASSES,
+    OPENAI_KEY_VARS,
+    OPENAI_URL_VARS,
+    dotted,
+    env_read,
+    find_arg,
+    has_star_args,
+    keyword_arg,
+    make_string,
+    qualname,
+    quote_of,
+    rebuild_args,
+    renamed_env_read,
+    strict_env_read,
+    string_value,
+    url_kind,
+)
+from migrate.settings import BASE_URL_ENV, FIREWORKS_BASE_URL
+
+OPENAI_ONLY_ARGS = ("organization", "project")
+
+
+def call_quote(call: cst.Call) -> str:
+    """The quote character the user's own string arguments use (double by default)."""
+    for arg in call.args:
+        if isinstance(arg.value, cst.SimpleString):
+            return quote_of(arg.value)
+    return '"'
+
+
+class ClientRule(Rule):
+
+    @classmethod
+    def triage(cls, facts, settings) -> bool:
+        return facts.calls_any(CLIENT_CLASSES)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if qualname(original.func, self.imports) not in CLIENT_CLASSES or not self.allowed(original):
+            return updated
+        if has_star_args(updated):
+            self.note(original, "FW104", "warning", "client built with **kwargs: cannot see base_url or api_key in them; "
+                      f"pass base_url={self.settings.base_url!r} and api_key=os.environ[{self.settings.api_key_env!r}] explicitly")
+            return updated
+        quote = call_quote(updated)
+        edits: list[str] = []
+        prepend: list[cst.Arg] = []
+        replace: dict[str, cst.BaseExpression] = {}
+
+        base_arg = find_arg(updated, "base_url")
+        if base_arg is None:
+            prepend.append(keyword_arg("base_url", self.base_url_value(quote)))
+            edits.append("base_url set to Fireworks")
+        else:
+            new_base = self.migrate_base_url(original, base_arg.value, quote)
+            if new_base is False:
+                return updated  # a foreign endpoint: leave the whole construction
+            if new_base is not None:
+                replace["base_url"] = new_base
+                edits.append("base_url now Fireworks")
+
+        key_arg = find_arg(updated, "api_key")
+        if key_arg is None:
+            prepend.append(keyword_arg("api_key", self.key_read(None, quote)))
+            edits.append(f"api_key reads {self.settings.api_key_env}")
+        else:
+            new_key = self.migrate_api_key(original, key_arg.value)
+            if new_key is not None:
+                replace["api_key"] = new_key
+                edits.append(f"api_key reads {self.settings.api_key_env}")
+
+        removed = {name for name in OPENAI_ONLY_ARGS if find_arg(updated, name) is not None}
+        for name in sorted(removed):
+            self.note(original, "FW106", "info", f"removed {name}=: it only sends an OpenAI header that Fireworks does not use")
+            edits.append(f"{name} removed")
+        if not edits:
+            return updated
+        self.changed(original, f"{dotted(original.func)}(...): " + ", ".join(edits))
+        return rebuild_args(updated, prepend=prepend, remove=removed, replace=replace)
+
+    # --- values ------------------------------------------------------------------------------
+
+    def base_url_value(self, quote: str) -> cst.BaseExpression:
+        url = make_string(self.settings.base_url, quote)
+        if self.settings.base_url_style == "env":
+            self.need_import("os")
+            return cst.Call(
+                cst.Attribute(cst.Attribute(cst.Name("os"), cst.Name("environ")), cst.Name("get")),
+                [cst.Arg(make_string(BASE_URL_ENV, quote), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(url)],
+            )
+        return url
+
+    def key_read(self, read, quote: str) -> cst.BaseExpression:
+        expr, needs_os = strict_env_read(read, self.settings.api_key_env, quote)
+        if needs_os:
+            self.need_import("os")
+        return expr
+
+    def migrate_base_url(self, original: cst.Call, value: cst.BaseExpression, quote: str):
+        """New value, None to keep it, or False when the construction is not ours to touch."""
+        read = env_read(value, self.imports)
+        if read is not None:
+            if read.var in OPENAI_URL_VARS:
+                return self.base_url_value(quote_of(read.name_node))
+            if read.var == BASE_URL_ENV:
+                return None
+            self.note(original, "FW109", "warning", f"base_url reads {read.var}: left as is; make sure it is "
+                      f"{self.settings.base_url} (or pass --base-url) before this client talks to Fireworks")
+            return False
+        url = string_value(value)
+        if url is None:
+            code = cst.Module([]).code_for_node(value)
+            self.note(original, "FW109", "warning", f"base_url comes from `{code}`: left as is; make sure it is "
+                      f"{self.settings.base_url}, and that api_key holds a Fireworks key")
+            return False
+        kind = url_kind(url, self.settings.base_url)
+        if kind == "openai":
+            return self.base_url_value(quote_of(value))
+        if kind == "fireworks-malformed":
+            self.note(original, "FW102", "info", f"base_url {url!r} normalised to {FIREWORKS_BASE_URL!r}")
+            return make_string(FIREWORKS_BASE_URL, quote_of(value))
+        if kind == "other":
+            self.note(original, "FW101", "warning", f"base_url points to {url!r}, not OpenAI: this client is left as is "
+                      "(a gateway or server you chose); point it at Fireworks yourself if it should move")
+            return False
+        return None
+
+    def migrate_api_key(self, original: cst.Call, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        target = self.settings.api_key_env
+        read = env_read(value, self.imports)
+        if read is not None:
+            if read.var in OPENAI_KEY_VARS:
+                if self.settings.api_key_read == "soft":
+                    return renamed_env_read(value, read, target)
+                if read.default is not None:
+                    self.note(original, "FW107", "info", f"the default of the {read.var} read was dropped: "
+                              f"{target} must be set (a missing key should fail here, not reach Fireworks as OpenAI's)")
+                return self.key_read(read, quote_of(read.name_node))
+            if read.var == target:
+                if read.form == "call" and read.default is None and self.settings.api_key_read == "strict":
+                    self.note(original, "FW108", "warning", f"a soft read of {target} returns None when it is unset, and the "
+                              f"SDK then sends OPENAI_API_KEY to Fireworks: use os.environ[{target!r}]")
+                return None
+            self.note(original, "FW105", "info", f"api_key reads {read.var}: make sure it holds a Fireworks API key")
+            return None
+        literal = string_value(value)
+        if literal is not None:
+            shown = mask(literal) if len(literal) >= 8 else repr(literal)
+            if len(literal) >= 8:
+                self.secret(literal)
+            self.note(original, "FW103", "warning", f"hard-coded API key {shown} replaced by os.environ[{target!r}]: "
+                      "keys do not belong in code; revoke it if it was real and set the variable instead")
+            return self.key_read(None, quote_of(value))  # type: ignore[arg-type]
+        name = dotted(value)
+        if name is not None and name.rsplit(".", 1)[-1] in self.ctx.facts.env_assigned.keys() | self.ctx.links.env_names:
+            return None  # an env read in this file feeds it: the module_config rule handles that
+        code = cst.Module([]).code_for_node(value)
+        self.note(original, "FW105", "info", f"api_key comes from `{code}`: make sure it holds a Fireworks API key ({target})")
+        return None
+
+
+RULE = ClientRule

@@ -1,0 +1,296 @@
+"""Point module-level OpenAI configuration and OPENAI_* environment reads at Fireworks.
+
+`openai.api_key = ...`, `openai.base_url = ...` (the module client of SDK 1.x and later) and
+`openai.api_base = ...` (SDK 0.x) get the same treatment as the client's arguments:
+
+Before:
+    openai.api_key = os.getenv("OPENAI_API_KEY")
+    openai.organization = "org-123"
+After:
+    openai.api_key = os.environ["FIREWORKS_API_KEY"]
+    openai.base_url = "https://api.fireworks.ai/inference/v1"
+
+- A key read of OPENAI_API_KEY becomes a read of FIREWORKS_API_KEY that fails fast; a
+  hard-coded key becomes the environment read and is reported (masked).
+- OpenAI's URL, or a read of OPENAI_BASE_URL / OPENAI_API_BASE, becomes the Fireworks URL;
+  when the file sets the key but no URL, the URL line is added after the key line
+  (`openai.api_base` in files written for the 0.x SDK, `openai.base_url` otherwise).
+  A URL pointing anywhere else is left, with a note.
+- `openai.organization = ...` / `openai.project = ...` are removed, with a note.
+- Reads of OPENAI_API_KEY / OPENAI_BASE_URL / OPENAI_API_BASE elsewhere (a settings module,
+  a helper) are rewritten when, in the same file, the name they are stored in feeds a client's
+  `api_key=`/`base_url=` or the module configuration; otherwise they are reported, since
+  only you know where the value goes.
+
+Not rewritten: files that call the module client (`openai.chat.completions.create(...)`)
+without configuring it get a note: set `openai.base_url`/`openai.api_key` where you configure
+openai, or export OPENAI_BASE_URL and a Fireworks key in OPENAI_API_KEY.
+Docs: https://docs.fireworks.ai/tools-sdks/openai-compatibility
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrate.results import mask
+from migrate.rules._base import Rule
+from migrate.rules._names import (
+    CLIENT_CLASSES,
+    OPENAI_KEY_VARS,
+    OPENAI_URL_VARS,
+    dotted,
+    env_read,
+    find_arg,
+    make_string,
+    qualname,
+    quote_of,
+    renamed_env_read,
+    strict_env_read,
+    string_value,
+    url_kind,
+)
+from migrate.settings import BASE_URL_ENV, FIREWORKS_BASE_URL
+
+KEY_ATTRS = frozenset({"openai.api_key"})
+URL_ATTRS = frozenset({"openai.base_url", "openai.api_base"})
+HEADER_ATTRS = frozenset({"openai.organization", "openai.project"})
+CONFIG_ATTRS = KEY_ATTRS | URL_ATTRS | HEADER_ATTRS
+MODULE_CLIENT_PARTS = frozenset({"chat", "completions", "embeddings", "responses", "audio", "models"})
+V0_RESOURCES = frozenset({"ChatCompletion", "Completion", "Embedding", "Edit", "Moderation", "Audio", "Image"})
+WATCHED_VARS = OPENAI_KEY_VARS | OPENAI_URL_VARS
+
+
+def uses_module_client(called: set[str]) -> bool:
+    return any(q.startswith("openai.") and q.split(".")[1] in MODULE_CLIENT_PARTS | V0_RESOURCES for q in called)
+
+
+def uses_v0(called: set[str]) -> bool:
+    return any(q.startswith("openai.") and q.split(".")[1] in V0_RESOURCES for q in called)
+
+
+class _Feeds(cst.CSTVisitor):
+    """Names whose value reaches a client's api_key=/base_url= or the module configuration."""
+
+    def __init__(self, imports):
+        super().__init__()
+        self.imports = imports
+        self.names: set[str] = set()
+
+    def _add(self, value: cst.BaseExpression) -> None:
+        name = dotted(value)
+        if name is not None:
+            self.names.add(name.rsplit(".", 1)[-1])
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if qualname(node.func, self.imports) in CLIENT_CLASSES:
+            for keyword in ("api_key", "base_url"):
+                arg = find_arg(node, keyword)
+                if arg is not None:
+                    self._add(arg.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if qualname(target.target, self.imports) in KEY_ATTRS | URL_ATTRS:
+                self._add(node.value)
+
+
+class ModuleConfigRule(Rule):
+    @classmethod
+    def triage(cls, facts, settings) -> bool:
+        return (
+            not facts.assigned_attrs.isdisjoint(CONFIG_ATTRS)
+            or not facts.env_reads.isdisjoint(WATCHED_VARS)
+            or uses_module_client(facts.called)
+        )
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        facts = ctx.facts
+        self.sets_url = not facts.assigned_attrs.isdisjoint(URL_ATTRS)
+        self.sets_key = not facts.assigned_attrs.isdisjoint(KEY_ATTRS)
+        self.url_attr = "api_base" if uses_v0(facts.called) or "openai.api_base" in facts.assigned_attrs else "base_url"
+        self.fed: set[str] = set()
+        self.block_sizes: list[int] = []
+        self.client_depth = 0
+        self.handled: set[int] = set()  # ids of env-read nodes already dealt with
+
+    def visit_Module(self, node: cst.Module) -> None:
+        feeds = _Feeds(self.imports)
+        node.visit(feeds)
+        self.fed = feeds.names | self.ctx.links.feeds
+        self.block_sizes.append(len(node.body))
+        if uses_module_client(self.ctx.facts.called) and not (self.sets_key or self.sets_url):
+            first = node.body[0] if node.body else node
+            self.note(first, "FW205", "warning", "this file calls the module-level openai client but does not configure it: "
+                      f"set openai.{self.url_attr} = {self.settings.base_url!r} and openai.api_key = "
+                      f"os.environ[{self.settings.api_key_env!r}] where you configure openai (or export OPENAI_BASE_URL "
+                      "and a Fireworks key in OPENAI_API_KEY)")
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.block_sizes.append(len(node.body))
+
+    def leave_IndentedBlock(self, original, updated):
+        self.block_sizes.pop()
+        return updated
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if qualname(node.func, self.imports) in CLIENT_CLASSES:
+            self.client_depth += 1  # reads inside a client construction belong to the client rule
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if qualname(original.func, self.imports) in CLIENT_CLASSES:
+            self.client_depth -= 1
+            return updated
+        return self._env_read_note(original, updated)
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        return self._env_read_note(original, updated)
+
+    # --- module configuration statements -------------------------------------------------------
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        """Mark the reads this statement will rewrite, before their own leave_ would note them."""
+        if len(node.body) != 1 or not isinstance(node.body[0], (cst.Assign, cst.AnnAssign)):
+            return
+        stmt = node.body[0]
+        if stmt.value is None:
+            return
+        read = env_read(stmt.value, self.imports)
+        if read is None:
+            return
+        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+        names = {(dotted(t) or "").rsplit(".", 1)[-1] for t in targets}
+        if any(qualname(t, self.imports) in KEY_ATTRS | URL_ATTRS for t in targets) or not names.isdisjoint(self.fed):
+            self.handled.add(id(read.name_node))
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assign):
+            return self._env_assignments(original, updated)
+        assign = updated.body[0]
+        if len(assign.targets) != 1:
+            return updated
+        target = assign.targets[0].target
+        attr = qualname(target, self.imports)
+        if attr not in CONFIG_ATTRS:
+            return self._env_assignments(original, updated)
+        if not self.allowed(original):
+            return updated
+        if attr in HEADER_ATTRS:
+            return self._remove_header(original, updated, dotted(target) or attr)
+        if attr in KEY_ATTRS:
+            new_value = self._key_value(original, assign.value)
+            result = updated if new_value is None else updated.with_changes(body=[assign.with_changes(value=new_value)])
+            if new_value is not None:
+                self.changed(original, f"{dotted(target)} reads {self.settings.api_key_env}")
+            if not self.sets_url and isinstance(target, cst.Attribute):
+                self.sets_url = True
+                url_target = target.with_changes(attr=cst.Name(self.url_attr))
+                line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(url_target)], self._url_value('"'))])
+                self.changed(original, f"{dotted(url_target)} set to Fireworks")
+                return cst.FlattenSentinel([result, line])
+            return result
+        new_value = self._url(original, assign.value)
+        if new_value is None:
+            return updated
+        self.changed(original, f"{dotted(target)} now Fireworks")
+        return updated.with_changes(body=[assign.with_changes(value=new_value)])
+
+    def _remove_header(self, original, updated, name: str):
+        if self.block_sizes and self.block_sizes[-1] <= 1:
+            self.note(original, "FW204", "info", f"{name} only sends an OpenAI header: remove this line")
+            return updated
+        self.note(original, "FW204", "info", f"removed {name}: it only sends an OpenAI header that Fireworks does not use")
+        self.changed(original, f"{name} removed")
+        return cst.RemoveFromParent()
+
+    def _key_value(self, node, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        target = self.settings.api_key_env
+        read = env_read(value, self.imports)
+        if read is not None:
+            return self._rewrite_key_read(node, value, read)
+        literal = string_value(value)
+        if literal is not None:
+            shown = mask(literal) if len(literal) >= 8 else repr(literal)
+            if len(literal) >= 8:
+                self.secret(literal)
+            self.note(node, "FW203", "warning", f"hard-coded API key {shown} replaced by os.environ[{target!r}]: "
+                      "keys do not belong in code; revoke it if it was real and set the variable instead")
+            return self._strict(None, quote_of(value))  # type: ignore[arg-type]
+        return None
+
+    def _rewrite_key_read(self, node, value, read) -> cst.BaseExpression | None:
+        target = self.settings.api_key_env
+        if read.var not in OPENAI_KEY_VARS:
+            return None
+        if self.settings.api_key_read == "soft":
+            return renamed_env_read(value, read, target)
+        if read.default is not None:
+            self.note(node, "FW207", "info", f"the default of the {read.var} read was dropped: {target} must be set")
+        return self._strict(read, quote_of(read.name_node))
+
+    def _strict(self, read, quote: str) -> cst.BaseExpression:
+        expr, needs_os = strict_env_read(read, self.settings.api_key_env, quote)
+        if needs_os:
+            self.need_import("os")
+        return expr
+
+    def _url_value(self, quote: str) -> cst.BaseExpression:
+        url = make_string(self.settings.base_url, quote)
+        if self.settings.base_url_style == "env":
+            self.need_import("os")
+            return cst.parse_expression(f"os.environ.get({quote}{BASE_URL_ENV}{quote}, {url.value})")
+        return url
+
+    def _url(self, node, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        read = env_read(value, self.imports)
+        if read is not None:
+            return self._url_value(quote_of(read.name_node)) if read.var in OPENAI_URL_VARS else None
+        url = string_value(value)
+        if url is None:
+            return None
+        kind = url_kind(url, self.settings.base_url)
+        if kind == "openai":
+            return self._url_value(quote_of(value))  # type: ignore[arg-type]
+        if kind == "fireworks-malformed":
+            self.note(node, "FW202", "info", f"base URL {url!r} normalised to {FIREWORKS_BASE_URL!r}")
+            return make_string(FIREWORKS_BASE_URL, quote_of(value))  # type: ignore[arg-type]
+        if kind == "other":
+            self.note(node, "FW201", "warning", f"the module client points to {url!r}, not OpenAI: left as is")
+        return None
+
+    # --- OPENAI_* reads elsewhere ----------------------------------------------------------------
+
+    def _env_assignments(self, original, updated):
+        """`NAME = os.getenv("OPENAI_API_KEY")` where NAME feeds a client: rewrite the read."""
+        if len(updated.body) != 1 or not isinstance(updated.body[0], (cst.Assign, cst.AnnAssign)):
+            return updated
+        stmt = updated.body[0]
+        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+        names = {(dotted(t) or "").rsplit(".", 1)[-1] for t in targets}
+        read = env_read(stmt.value, self.imports) if stmt.value is not None else None
+        if read is None or read.var not in WATCHED_VARS or names.isdisjoint(self.fed) or not self.allowed(original):
+            return updated
+        if read.var in OPENAI_KEY_VARS:
+            new_value = self._rewrite_key_read(original, stmt.value, read)
+            what = f"reads {self.settings.api_key_env}"
+        else:
+            new_value = self._url_value(quote_of(read.name_node))
+            what = "is the Fireworks URL"
+        if new_value is None:
+            return updated
+        self.changed(original, f"{', '.join(sorted(names))} (it configures an OpenAI client) {what} instead of {read.var}")
+        return updated.with_changes(body=[stmt.with_changes(value=new_value)])
+
+    def _env_read_note(self, original, updated):
+        if self.client_depth:
+            return updated
+        read = env_read(original, self.imports)
+        if read is None or read.var not in WATCHED_VARS or id(read.name_node) in self.handled:
+            return updated
+        wanted = self.settings.api_key_env if read.var in OPENAI_KEY_VARS else f"the Fireworks URL ({self.settings.base_url})"
+        self.note(original, "FW206", "info", f"reads {read.var}: if this value configures an OpenAI client or openai, "
+                  f"use {wanted} instead (fw-migrate cannot see where it goes from here)")
+        return updated
+
+
+RULE = ModuleConfigRule

@@ -1,0 +1,142 @@
+"""Per file: read bytes, prefilter, engine, atomic write. Never raises for one file's trouble.
+
+The prefilter is one compiled regular expression over the raw bytes: a file that never
+mentions anything a rule looks for is done before it is decoded or parsed, which is most
+files of a monorepo. The files that pass go to a process pool (`--jobs`), in batches.
+
+Writes go to a temporary file in the same folder, then `os.replace`, keeping the mode bits,
+the encoding, the BOM and the newline style. `--diff` and `--check` never write, and a file
+with nothing to change is never rewritten.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Iterable, Iterator
+
+from migrate.facts import Links
+from migrate.engine import EngineError, line_mapper, migrate_text
+from migrate.results import FileResult
+from migrate.settings import Settings
+from migrate.sources import PythonSource, SourceError
+
+# Everything a rule can act on mentions one of these words. Keep in step with the rules.
+PREFILTER = re.compile(rb"(?i:openai)")
+
+MODES = ("write", "diff", "check")
+
+
+@dataclass(frozen=True)
+class Job:
+    settings: Settings
+    mode: str  # "write" | "diff" | "check"
+    links: Links = Links()
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff in `git diff` form; CR of CRLF files is not shown."""
+    out = []
+    for line in difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path.lstrip('/')}", f"b/{path.lstrip('/')}"
+    ):
+        out.append(line.rstrip("\r\n"))
+        if not line.endswith(("\n", "\r")):
+            out.append("\\ No newline at end of file")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".fw-migrate")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def process(path: str, data: bytes, job: Job) -> FileResult:
+    """One file that passed the prefilter, from its bytes to its result."""
+    try:
+        source = PythonSource.decode(data)
+        outcome = migrate_text(source.text, path, job.settings, job.links)
+    except (SourceError, EngineError) as exc:
+        return FileResult(path, "error", error=str(exc))
+    except Exception as exc:  # a bug in a rule must not stop the run
+        return FileResult(path, "error", error=f"internal error: {exc.__class__.__name__}: {exc}")
+    notes = [n for n in outcome.notes if n.code not in job.settings.ignore]
+    if outcome.skipped:
+        return FileResult(path, "skipped", error=outcome.skipped)
+    if outcome.code == source.text:
+        return FileResult(path, "unchanged", notes=notes, secrets=outcome.secrets)
+    result = FileResult(path, "changed", outcome.changes, notes, outcome.secrets)
+    if job.mode == "diff":
+        result.diff = unified_diff(path, source.text, outcome.code)
+    elif job.mode == "write":
+        try:
+            atomic_write(path, source.encode(outcome.code))
+        except (OSError, UnicodeEncodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return FileResult(path, "error", outcome.changes, notes, outcome.secrets, error=f"cannot write: {reason}")
+        result.written = True
+        to_output = line_mapper(source.text, outcome.code)  # notes name the lines of the new file
+        result.notes = [n.moved(to_output(n.line)) for n in notes]
+    return result
+
+
+def read_and_filter(path: str) -> tuple[bytes | None, FileResult | None]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, FileResult(path, "error", error=f"cannot read: {exc.strerror or exc}")
+    if not PREFILTER.search(data):
+        return None, FileResult(path, "prefiltered")
+    return data, None
+
+
+_JOB: Job | None = None
+
+
+def _init_worker(job: Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _work(item: tuple[str, bytes]) -> FileResult:
+    assert _JOB is not None
+    return process(item[0], item[1], _JOB)
+
+
+def run(paths: Iterable[str], job: Job, jobs: int = 1) -> Iterator[FileResult]:
+    """Results for every path: prefiltered ones at once, the rest in path order."""
+    candidates: list[tuple[str, bytes]] = []
+    for path in paths:
+        data, early = read_and_filter(path)
+        if early is not None:
+            yield early
+        else:
+            candidates.append((path, data))  # type: ignore[arg-type]
+    job = replace(job, links=Links.scan(data for _, data in candidates))
+    if jobs <= 1 or len(candidates) < 2 * jobs:
+        for path, data in candidates:
+            yield process(path, data, job)
+        return
+    chunksize = max(1, min(64, len(candidates) // (jobs * 4)))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,)) as pool:
+        yield from pool.map(_work, candidates, chunksize=chunksize)
