@@ -77,11 +77,13 @@ def _list_rules() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (and the diff with --diff).")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("--no-color", is_flag=True, help="Plain output even on a terminal.")
+@click.option("--model", "models", multiple=True, metavar="OPENAI=FIREWORKS", help="Map an OpenAI model to a Fireworks model (repeatable; wins over pyproject).")
+@click.option("--list-models", is_flag=True, help="Print the model map in force, with where each entry came from, and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.version_option(__version__, "--version", prog_name="fw-migrate")
 def command(paths, mode, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
-            no_gitignore, config, jobs, quiet, verbose, no_color, list_rules, explain) -> None:
+            no_gitignore, config, jobs, quiet, verbose, no_color, models, list_models, list_rules, explain) -> None:
     """Move Python code from the OpenAI API to Fireworks AI's OpenAI-compatible API.
 
     Rewrites the files under PATHS (default: the current folder) in place. Use --diff to
@@ -107,12 +109,38 @@ def command(paths, mode, select, ignore, exclude, base_url, api_key_env, base_ur
         "api-key-read": api_key_read,
         "respect-gitignore": False if no_gitignore else None,
         "jobs": jobs,
+        "model-flags": models,
     }
     try:
         settings = build_settings(paths, config, flags)
+        model_map = _model_map(settings)
     except SettingsError as exc:
         raise click.exceptions.Exit(_fail(str(exc)))
+    if list_models:
+        _print_models(model_map)
+        return
     raise click.exceptions.Exit(migrate_paths(paths, settings, mode or "write", quiet, verbose, no_color))
+
+
+def _model_map(settings: Settings):
+    """The model map in force; a bad entry is a configuration error, found before any file."""
+    from migrate.model_map import ModelMap, ModelMapError
+
+    try:
+        return ModelMap.load(dict(settings.models), settings.model_flags)
+    except ModelMapError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _print_models(model_map) -> None:
+    from migrate.model_map import format_table
+
+    rows = format_table(model_map)
+    width = max(len(row[0]) for row in rows)
+    target_width = max(len(row[1]) for row in rows)
+    click.echo(f"# model map last checked against Fireworks' docs on {model_map.last_checked}")
+    for openai_id, fireworks_id, source in rows:
+        click.echo(f"{openai_id:<{width}}  {fireworks_id:<{target_width}}  ({source})")
 
 
 def _fail(message: str) -> int:
@@ -137,4 +165,10 @@ def migrate_paths(paths, settings: Settings, mode: str, quiet: bool, verbose: bo
 
 
 def main() -> None:
+    args = sys.argv[1:]
+    if args[:1] == ["dataset"]:  # `fw-migrate dataset check|fix ...`; a folder named so: ./dataset
+        from migrate.dataset import dataset_cli
+
+        dataset_cli(args=args[1:], prog_name="fw-migrate dataset")
+        return
     command(prog_name="fw-migrate")

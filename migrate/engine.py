@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import re
 from typing import Callable
 
@@ -61,9 +62,21 @@ def enabled_rules(facts: Facts, settings: Settings) -> list:
     return wanted
 
 
+@functools.lru_cache(maxsize=8)
+def _trigger(selected: tuple[str, ...]) -> re.Pattern | None:
+    """One regular expression matching any file that some selected rule may act on."""
+    patterns = [rules.load(name).TRIGGER for name in selected]
+    if not patterns or any(p is None for p in patterns):
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
 def migrate_text(text: str, path: str, settings: Settings, links: Links = Links()) -> Outcome:
     if SKIP_FILE_RE.search(text):
         return Outcome(text, skipped="skip-file comment")
+    trigger = _trigger(tuple(name for name in rules.ALL_RULES if settings.rule_enabled(name)))
+    if trigger is not None and not trigger.search(text):
+        return Outcome(text)  # no rule can act here: not even the `ast` parse is paid
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
@@ -79,35 +92,62 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
 
 def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: list, links: Links) -> Outcome:
     import libcst as cst
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
-    from libcst.metadata import MetadataWrapper
 
-    from migrate.rules._base import FileContext, suppressions
+    from migrate.rules._base import FileContext, align_statements, suppressions
 
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise EngineError(f"cannot parse: {exc.message} at line {exc.raw_line}:{exc.raw_column}") from None
     ctx = FileContext(path, text, settings, facts, suppressions(text), links)
-    current = text
+    ctx.current_lines = text.splitlines()
+    align_statements(module.body, facts.tree.body, ctx.spans)
     for rule in wanted:
         before = len(ctx.changes)
-        module = MetadataWrapper(module, unsafe_skip_copy=True).visit(rule(ctx))
+        module = module.visit(rule(ctx))
         if len(ctx.changes) > before and rule is not wanted[-1]:
+            # The tree is new: map its lines back to the file as read, and pair it up again.
             current = module.code
             ctx.original_line = line_mapper(current, text)
+            ctx.current_lines = current.splitlines()
+            ctx.spans = {}
+            align_statements(module.body, ast.parse(current).body, ctx.spans)
     if not ctx.changes:
         return Outcome(text, notes=_sorted(ctx.notes), secrets=ctx.secrets)
-    if ctx.imports_needed:
-        items = [ImportItem(module_name, obj) for module_name, obj in sorted(ctx.imports_needed, key=str)]
-        module = module.visit(AddImportsVisitor(CodemodContext(), items))
+    missing = {(m, o) for m, o in ctx.imports_needed if o is not None or m not in facts.module_imports}
+    if missing:
+        module = _add_imports(module, sorted(missing, key=str))
     code = module.code
     try:
         ast.parse(code)
     except SyntaxError as exc:  # a rule bug: never hand on code that does not parse
         raise EngineError(f"internal error: the rewritten file would not parse ({exc.msg}); left unchanged") from None
     return Outcome(code, sorted(ctx.changes, key=lambda c: c.line), _sorted(ctx.notes), ctx.secrets)
+
+
+def _add_imports(module, needed):
+    """LibCST's AddImportsVisitor, run on the file's leading statements only.
+
+    The visitor walks every node it is given with matchers, which on a large file costs more
+    than the parse; new imports only ever go into the leading docstring-and-imports block,
+    so that block is all it needs to see (imports further down were checked on the `ast`).
+    """
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
+    head = 0
+    for index, stmt in enumerate(module.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        small = stmt.body
+        is_doc = index == 0 and len(small) == 1 and isinstance(small[0], cst.Expr) and isinstance(small[0].value, cst.SimpleString)
+        if not (is_doc or all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in small)):
+            break
+        head = index + 1
+    items = [ImportItem(module_name, obj) for module_name, obj in needed]
+    top = module.with_changes(body=module.body[:head]).visit(AddImportsVisitor(CodemodContext(), items))
+    return module.with_changes(header=top.header, body=[*top.body, *module.body[head:]])
 
 
 def _sorted(notes):

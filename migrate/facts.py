@@ -42,10 +42,14 @@ class ImportMap:
 
     @classmethod
     def from_ast(cls, tree: ast.AST) -> ImportMap:
+        return cls.from_nodes(ast.walk(tree))
+
+    @classmethod
+    def from_nodes(cls, nodes: Iterable[ast.AST]) -> ImportMap:
         bound: dict[str, set[str]] = {}
         defined: set[str] = set()
         stars: set[str] = set()
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -97,57 +101,99 @@ def env_var_read(node: ast.AST, imports: ImportMap) -> str | None:
     return None
 
 
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
+
+
+def statement_spans(body: list[ast.stmt]) -> list[tuple[int, int, int]]:
+    """(first line with decorators, last line, the line of the statement's keyword) each."""
+    return [(_first_line(stmt), stmt.end_lineno or stmt.lineno, stmt.lineno) for stmt in body]
+
+
 @dataclass
 class Facts:
     imports: ImportMap
+    tree: ast.Module | None = None
     # qualified names of everything called (`openai.OpenAI`, `openai.chat.completions.create`)
     called: set[str] = field(default_factory=set)
-    # qualified names assigned to (`openai.api_key`)
+    call_lines: dict[str, list[int]] = field(default_factory=dict)
+    # qualified names assigned to (`openai.api_key`), with their lines
     assigned_attrs: set[str] = field(default_factory=set)
-    # environment variables read with a literal name
+    assign_lines: dict[str, list[int]] = field(default_factory=dict)
+    # environment variables read with a literal name, with their lines
     env_reads: set[str] = field(default_factory=set)
+    env_lines: dict[str, list[int]] = field(default_factory=dict)
     # simple names and attribute names assigned from an environment read -> the variable
     env_assigned: dict[str, str] = field(default_factory=dict)
+    # last name part of values handed to `api_key=`/`base_url=` or `*.api_key = ...`
+    fed_names: set[str] = field(default_factory=set)
+    # names bound by `import X` at module level (no alias)
+    module_imports: set[str] = field(default_factory=set)
     # every string constant in the file (model names, URLs, variable names)
     strings: set[str] = field(default_factory=set)
 
     @classmethod
-    def collect(cls, tree: ast.AST) -> Facts:
-        imports = ImportMap.from_ast(tree)
-        facts = cls(imports)
-        for node in ast.walk(tree):
+    def collect(cls, tree: ast.Module) -> Facts:
+        nodes = list(ast.walk(tree))
+        imports = ImportMap.from_nodes(nodes)
+        facts = cls(imports, tree)
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                facts.module_imports.update(a.name for a in stmt.names if not a.asname and "." not in a.name)
+        for node in nodes:
             if isinstance(node, ast.Call):
                 func = dotted_name(node.func)
                 if func:
                     qual = imports.resolve_dotted(func)
                     if qual:
                         facts.called.add(qual)
-                var = env_var_read(node, imports)
-                if var:
-                    facts.env_reads.add(var)
+                        facts.call_lines.setdefault(qual, []).append(node.lineno)
+                for keyword in node.keywords:
+                    if keyword.arg in ("api_key", "base_url"):
+                        facts._feed(keyword.value)
+                facts._env(node)
             elif isinstance(node, ast.Subscript):
-                var = env_var_read(node, imports)
-                if var:
-                    facts.env_reads.add(var)
+                facts._env(node)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 facts.strings.add(node.value)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                var = env_var_read(node.value, imports)
-                for target in targets:
-                    if isinstance(target, ast.Attribute):
-                        dotted = dotted_name(target)
-                        qual = imports.resolve_dotted(dotted) if dotted else None
-                        if qual:
-                            facts.assigned_attrs.add(qual)
-                        if var:
-                            facts.env_assigned[target.attr] = var
-                    elif isinstance(target, ast.Name) and var:
-                        facts.env_assigned[target.id] = var
+                facts._assignment(node)
         return facts
+
+    def _env(self, node: ast.AST) -> None:
+        var = env_var_read(node, self.imports)
+        if var:
+            self.env_reads.add(var)
+            self.env_lines.setdefault(var, []).append(node.lineno)  # type: ignore[attr-defined]
+
+    def _feed(self, value: ast.AST) -> None:
+        name = dotted_name(value)
+        if name:
+            self.fed_names.add(name.rsplit(".", 1)[-1])
+
+    def _assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        var = env_var_read(node.value, self.imports)  # type: ignore[arg-type]
+        for target in targets:
+            if isinstance(target, ast.Attribute):
+                dotted = dotted_name(target)
+                qual = self.imports.resolve_dotted(dotted) if dotted else None
+                if qual:
+                    self.assigned_attrs.add(qual)
+                    self.assign_lines.setdefault(qual, []).append(node.lineno)
+                if target.attr in ("api_key", "base_url", "api_base"):
+                    self._feed(node.value)  # type: ignore[arg-type]
+                if var:
+                    self.env_assigned[target.attr] = var
+            elif isinstance(target, ast.Name) and var:
+                self.env_assigned[target.id] = var
 
     def calls_any(self, names: frozenset[str] | set[str]) -> bool:
         return not self.called.isdisjoint(names)
+
+    def lines_of(self, table: dict[str, list[int]], keys) -> set[int]:
+        return {line for key in keys for line in table.get(key, ())}
 
 
 # --- across the files of one run ------------------------------------------------------------

@@ -62,7 +62,7 @@ class Settings:
 def _str_list(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError("expected a list of strings")
     return tuple(value)
 
@@ -117,6 +117,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "respect-gitignore": ("respect_gitignore", _bool),
     "jobs": ("jobs", _jobs),
     "models": ("models", _models),
+    "model-flags": ("model_flags", _str_list),  # command line only (--model)
 }
 
 

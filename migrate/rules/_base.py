@@ -3,9 +3,9 @@
 A rule module holds one `Rule` subclass; the module's file name is the rule's name. The
 class docstring is the user documentation that `fw-migrate --explain RULE` prints.
 
-Positions: every pass gets fresh `PositionProvider` metadata (cheap next to scope analysis)
-and `FileContext.original_line` maps a line of the tree this pass sees back to the file as
-it was read, so notes and changes always name the user's own lines.
+Positions: a finding's line and column are worked out from the enclosing statement alone
+(see `_lines`), and `FileContext.original_line` maps a line of the tree this pass sees back
+to the file as it was read, so notes and changes always name the user's own lines.
 
 Suppression: `# fw-migrate: ignore` (all rules) or `# fw-migrate: ignore[client, FW103]`
 on the first or last line of a node stops the rule there; `# fw-migrate: skip-file`
@@ -14,14 +14,15 @@ anywhere leaves the whole file alone (handled by the engine).
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migrate.facts import Facts, Links
+from migrate.facts import Facts, Links, statement_spans
 from migrate.results import Change, Note
 from migrate.settings import Settings
 
@@ -41,6 +42,48 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
     return found
 
 
+# LibCST compound statement -> the ast classes it can stand for, and the bodies to pair up.
+_PAIRS: dict[type, tuple[tuple[type, ...], str]] = {
+    cst.FunctionDef: ((ast.FunctionDef, ast.AsyncFunctionDef), "body"),
+    cst.ClassDef: ((ast.ClassDef,), "body"),
+    cst.For: ((ast.For, ast.AsyncFor), "body"),
+    cst.While: ((ast.While,), "body"),
+    cst.With: ((ast.With, ast.AsyncWith), "body"),
+    cst.If: ((ast.If,), "body"),
+    cst.Try: ((ast.Try,), "body"),
+}
+
+
+def align_statements(cst_body, ast_body: list[ast.stmt], spans: dict[int, tuple[int, int, int]]) -> None:
+    """Record the line span of each LibCST statement by pairing it with its `ast` twin.
+
+    Statement lists line up one to one, except that a LibCST line holds every `;`-separated
+    statement of a line. On any surprise the pairing of that block stops: an unpaired
+    statement is simply visited in full.
+    """
+    lines = statement_spans(ast_body)
+    index = 0
+    for stmt in cst_body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            count = len(stmt.body)
+            if index + count > len(lines):
+                return
+            spans[id(stmt)] = (lines[index][0], lines[index + count - 1][1], lines[index][2])
+            index += count
+            continue
+        if index >= len(lines):
+            return
+        twin = ast_body[index]
+        pair = _PAIRS.get(type(stmt))
+        if pair is not None and not isinstance(twin, pair[0]):
+            return
+        spans[id(stmt)] = lines[index]
+        index += 1
+        body = getattr(stmt, "body", None)
+        if pair is not None and isinstance(body, cst.IndentedBlock):
+            align_statements(body.body, getattr(twin, pair[1]), spans)
+
+
 @dataclass
 class FileContext:
     """Everything one file's passes share; rules write their findings here."""
@@ -56,11 +99,17 @@ class FileContext:
     notes: list[Note] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     imports_needed: set[tuple[str, str | None]] = field(default_factory=set)  # (module, obj)
+    # id(statement node) -> (first, last, keyword line) in the tree this pass sees
+    spans: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    # the text this pass sees, as lines (the file as read, or the code after earlier passes)
+    current_lines: list[str] = field(default_factory=list)
 
 
 class Rule(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
     name: ClassVar[str] = ""
+    # A regular expression (text) that every file this rule can act on matches; the engine
+    # tries it before the `ast` parse. None: no cheap test, always parse.
+    TRIGGER: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -71,19 +120,78 @@ class Rule(cst.CSTTransformer):
         self.ctx = ctx
         self.settings = ctx.settings
         self.imports = ctx.facts.imports
+        self._interest = self.lines(ctx.facts)
+        self._skipped: set[int] = set()
+        self._statements: list[cst.CSTNode] = []  # enclosing statements with a known span
+        self._positions: dict[int, tuple] = {}
 
     @classmethod
     def triage(cls, facts: Facts, settings: Settings) -> bool:
         """Whether this file can need the rule at all (cheap, on the `ast` facts)."""
         return True
 
+    @classmethod
+    def lines(cls, facts: Facts) -> set[int] | None:
+        """The lines where this rule can act, or None for "anywhere".
+
+        Statements that hold none of them are not visited: on a large file most of the
+        LibCST traversal is skipped. Rules that look at whole-file context return None.
+        """
+        return None
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        span = self.ctx.spans.get(id(node))
+        if span is not None:
+            if self._interest is not None:
+                first, last = self.ctx.original_line(span[0]), self.ctx.original_line(span[1])
+                if not any(first <= line <= last for line in self._interest):
+                    self._skipped.add(id(node))
+                    return False
+            self._statements.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node, updated_node):
+        if id(original_node) in self._skipped:
+            return updated_node
+        result = super().on_leave(original_node, updated_node)
+        if self._statements and self._statements[-1] is original_node:
+            self._statements.pop()
+        return result
+
     # --- positions and suppression ---------------------------------------------------------
+    #
+    # LibCST's PositionProvider generates the code of the whole module, which costs twice a
+    # parse, on every pass. Findings are few, so positions are worked out only when one is
+    # reported, from the code of the innermost enclosing statement alone: its lines are
+    # offset by where `ast` says the statement starts, and columns by the indentation the
+    # statement has in the file but not on its own.
+
+    def _statement_positions(self, stmt: cst.CSTNode):
+        cached = self._positions.get(id(stmt))
+        if cached is None:
+            mini = cst.Module(body=[stmt])  # type: ignore[list-item]
+            table = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
+            cached = (table, mini.code.splitlines(), table[stmt].start.line)
+            self._positions[id(stmt)] = cached
+        return cached
 
     def _lines(self, node: cst.CSTNode) -> tuple[int, int, int]:
-        pos = self.get_metadata(PositionProvider, node, None)
-        if pos is None:
-            return 0, 0, 0
-        return self.ctx.original_line(pos.start.line), self.ctx.original_line(pos.end.line), pos.start.column + 1
+        """(first line, last line, column) of `node` in the file as read; zeros if unknown."""
+        candidates = list(reversed(self._statements))
+        if id(node) in self.ctx.spans:
+            candidates.insert(0, node)
+        for stmt in candidates:
+            table, mini_lines, anchor = self._statement_positions(stmt)
+            pos = table.get(node)
+            if pos is None:
+                continue
+            offset = self.ctx.spans[id(stmt)][2] - anchor
+            start, end = pos.start.line + offset, pos.end.line + offset
+            column = pos.start.column
+            if 0 < start <= len(self.ctx.current_lines) and pos.start.line <= len(mini_lines):
+                column += len(self.ctx.current_lines[start - 1]) - len(mini_lines[pos.start.line - 1])
+            return self.ctx.original_line(start), self.ctx.original_line(end), column + 1
+        return 0, 0, 0
 
     def allowed(self, node: cst.CSTNode, code: str | None = None) -> bool:
         """False when a suppression comment on the node's first or last line covers us."""

@@ -68,10 +68,15 @@ def call_quote(call: cst.Call) -> str:
 
 
 class ClientRule(Rule):
+    TRIGGER = r"\b(?:Async)?(?:OpenAI|Client)\b\s*(?:\(|as\b)"
 
     @classmethod
     def triage(cls, facts, settings) -> bool:
         return facts.calls_any(CLIENT_CLASSES)
+
+    @classmethod
+    def lines(cls, facts) -> set[int]:
+        return facts.lines_of(facts.call_lines, CLIENT_CLASSES)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if qualname(original.func, self.imports) not in CLIENT_CLASSES or not self.allowed(original):

@@ -68,33 +68,8 @@ def uses_v0(called: set[str]) -> bool:
     return any(q.startswith("openai.") and q.split(".")[1] in V0_RESOURCES for q in called)
 
 
-class _Feeds(cst.CSTVisitor):
-    """Names whose value reaches a client's api_key=/base_url= or the module configuration."""
-
-    def __init__(self, imports):
-        super().__init__()
-        self.imports = imports
-        self.names: set[str] = set()
-
-    def _add(self, value: cst.BaseExpression) -> None:
-        name = dotted(value)
-        if name is not None:
-            self.names.add(name.rsplit(".", 1)[-1])
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if qualname(node.func, self.imports) in CLIENT_CLASSES:
-            for keyword in ("api_key", "base_url"):
-                arg = find_arg(node, keyword)
-                if arg is not None:
-                    self._add(arg.value)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            if qualname(target.target, self.imports) in KEY_ATTRS | URL_ATTRS:
-                self._add(node.value)
-
-
 class ModuleConfigRule(Rule):
+    TRIGGER = r"OPENAI_(?:API_KEY|BASE_URL|API_BASE)|\.(?:api_key|api_base|base_url|organization|project)\s*=|\.(?:chat|completions|embeddings|responses|audio|models|ChatCompletion|Completion|Embedding|Edit|Moderation|Image|Audio)\."
     @classmethod
     def triage(cls, facts, settings) -> bool:
         return (
@@ -102,6 +77,10 @@ class ModuleConfigRule(Rule):
             or not facts.env_reads.isdisjoint(WATCHED_VARS)
             or uses_module_client(facts.called)
         )
+
+    @classmethod
+    def lines(cls, facts) -> set[int]:
+        return facts.lines_of(facts.assign_lines, CONFIG_ATTRS) | facts.lines_of(facts.env_lines, WATCHED_VARS) | facts.lines_of(facts.call_lines, CLIENT_CLASSES)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -115,9 +94,7 @@ class ModuleConfigRule(Rule):
         self.handled: set[int] = set()  # ids of env-read nodes already dealt with
 
     def visit_Module(self, node: cst.Module) -> None:
-        feeds = _Feeds(self.imports)
-        node.visit(feeds)
-        self.fed = feeds.names | self.ctx.links.feeds
+        self.fed = self.ctx.facts.fed_names | self.ctx.links.feeds
         self.block_sizes.append(len(node.body))
         if uses_module_client(self.ctx.facts.called) and not (self.sets_key or self.sets_url):
             first = node.body[0] if node.body else node
