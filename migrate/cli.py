@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from migrate import __version__, rules
-from migrate.report import EXIT_ERROR, Reporter
+from migrate.report import EXIT_ERROR, FAIL_ON, FORMATS, make_reporter
 from migrate.settings import Settings, SettingsError, from_mapping, load
 
 CODE_RE = re.compile(r"^FW\d{3}$")
@@ -64,6 +64,8 @@ def _list_rules() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--diff", "mode", flag_value="diff", help="Dry run: print a unified diff and the report; write nothing; exit 1 if anything would change.")
 @click.option("--check", "mode", flag_value="check", help="CI mode: list files that would change and every note; write nothing; exit 1 if anything would change.")
+@click.option("--output-format", type=click.Choice(FORMATS), help="text (default), json, sarif (code scanning) or github (workflow annotations).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), help="Also exit 1 on notes of this severity or worse [change: only pending changes].")
 @click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (repeatable or comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULE|CODE", help="Skip these rules, or drop notes with these codes.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and folders matching this gitignore-style pattern.")
@@ -82,7 +84,7 @@ def _list_rules() -> None:
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.version_option(__version__, "--version", prog_name="fw-migrate")
-def command(paths, mode, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
+def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
             no_gitignore, config, jobs, quiet, verbose, no_color, models, list_models, list_rules, explain) -> None:
     """Move Python code from the OpenAI API to Fireworks AI's OpenAI-compatible API.
 
@@ -110,6 +112,8 @@ def command(paths, mode, select, ignore, exclude, base_url, api_key_env, base_ur
         "respect-gitignore": False if no_gitignore else None,
         "jobs": jobs,
         "model-flags": models,
+        "output-format": output_format,
+        "fail-on": fail_on,
     }
     try:
         settings = build_settings(paths, config, flags)
@@ -152,7 +156,8 @@ def migrate_paths(paths, settings: Settings, mode: str, quiet: bool, verbose: bo
     from migrate.files import discover
     from migrate.runner import Job, run
 
-    reporter = Reporter(mode, color=_use_color(no_color, sys.stdout), quiet=quiet, verbose=verbose)
+    reporter = make_reporter(settings.output_format, mode, color=_use_color(no_color, sys.stdout), quiet=quiet,
+                             verbose=verbose, fail_on=settings.fail_on)
     found = discover(list(paths), settings.exclude, settings.respect_gitignore)
     for path, why in found.errors:
         reporter.error(path, why)

@@ -1,14 +1,18 @@
-"""Rendering: changes, notes, diffs and the summary as text, and the exit code.
+"""Rendering: changes, notes, diffs and the summary (text, json, sarif, github), and the exit code.
 
 Lines are `path:line: rule: what changed` for changes and
 `path:line:col: rule: severity: message [CODE]` for notes. `--diff` sends the diff to
 standard output and the report to standard error, so `fw-migrate --diff > fix.patch` gives
 a clean patch. Colour only on a terminal, never with `--no-color` or NO_COLOR.
 Every secret a rule found is masked in every line printed, the diff included.
+
+Machine formats stream: each file's result is written as it arrives (the JSON and SARIF
+documents are framed by hand around the stream), so memory does not grow with the tree.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +21,8 @@ from typing import TextIO
 from migrate.results import SEVERITIES, FileResult, mask
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github")
+FAIL_ON = ("change", "error", "warning", "info")  # notes at or above this severity fail too
 
 SEVERITY_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -43,6 +49,7 @@ class Reporter:
     color: bool = False
     quiet: bool = False
     verbose: bool = False
+    fail_on: str = "change"
     counts: Counter = field(default_factory=Counter)
     severities: Counter = field(default_factory=Counter)
     errors: int = 0
@@ -112,11 +119,193 @@ class Reporter:
         notes = ", ".join(f"{self.severities[s]} {s}" for s in SEVERITIES if self.severities[s])
         return "; ".join(parts) + (f"; notes: {notes}" if notes else "; no notes")
 
-    def finish(self) -> int:
-        if not self.quiet:
-            print(self.summary(), file=self.report_stream)
+    def exit_code(self) -> int:
         if self.errors:
             return EXIT_ERROR
         if self.mode in ("diff", "check") and self.counts["changed"]:
             return EXIT_CHANGES
+        if self.fail_on != "change":
+            failing = SEVERITIES[: SEVERITIES.index(self.fail_on) + 1]
+            if any(self.severities[s] for s in failing):
+                return EXIT_CHANGES
         return EXIT_CLEAN
+
+    def finish(self) -> int:
+        if not self.quiet:
+            print(self.summary(), file=self.report_stream)
+        return self.exit_code()
+
+
+def _file_record(result: FileResult) -> dict:
+    secrets = result.secrets
+    record: dict = {"path": result.path, "status": result.status}
+    if result.error:
+        record["error"] = result.error
+    record["changes"] = [
+        {"rule": c.rule, "line": c.line, "message": hide_secrets(c.message, secrets)} for c in result.changes
+    ]
+    record["notes"] = [
+        {"rule": n.rule, "code": n.code, "line": n.line, "column": n.col, "severity": n.severity,
+         "message": hide_secrets(n.message, secrets)}
+        for n in result.notes
+    ]
+    if result.diff:
+        record["diff"] = hide_secrets(result.diff, secrets)
+    return record
+
+
+@dataclass
+class JsonReporter(Reporter):
+    """One JSON document: {"version": 1, "mode", "files": [...], "summary": {...}}.
+
+    Files with nothing to report (prefiltered, unchanged without notes) are left out.
+    """
+
+    _started: bool = False
+
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            self.out.write('{"version": 1, "tool": "fw-migrate", "mode": %s, "files": [' % json.dumps(self.mode))
+            self._first = True
+
+    def _emit(self, record: dict) -> None:
+        self._start()
+        self.out.write(("\n  " if self._first else ",\n  ") + json.dumps(record))
+        self._first = False
+
+    def error(self, path: str, message: str) -> None:
+        self.errors += 1
+        self._emit({"path": path, "status": "error", "error": message, "changes": [], "notes": []})
+
+    def file(self, result: FileResult) -> None:
+        self.counts["scanned"] += 1
+        self.counts[result.status] += 1
+        for note in result.notes:
+            self.severities[note.severity] += 1
+        if result.status == "error":
+            self.errors += 1
+        if result.status in ("changed", "error") or result.notes:
+            self._emit(_file_record(result))
+
+    def finish(self) -> int:
+        self._start()
+        code = self.exit_code()
+        summary = {
+            "scanned": self.counts["scanned"], "prefiltered": self.counts["prefiltered"],
+            "changed": self.counts["changed"], "errors": self.errors,
+            "notes": {s: self.severities[s] for s in SEVERITIES}, "exit_code": code,
+        }
+        self.out.write('\n], "summary": %s}\n' % json.dumps(summary))
+        return code
+
+
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+@dataclass
+class SarifReporter(Reporter):
+    """SARIF 2.1.0 for code-scanning upload: every note, and every pending change, a result."""
+
+    _started: bool = False
+    _rules: dict = field(default_factory=dict)
+
+    def _emit(self, result: dict) -> None:
+        if not self._started:
+            self._started = True
+            self.out.write('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", '
+                           '"runs": [{"results": [')
+            self._first = True
+        self.out.write(("\n" if self._first else ",\n") + json.dumps(result))
+        self._first = False
+
+    def _result(self, rule_id: str, rule: str, level: str, message: str, path: str, line: int, col: int) -> None:
+        self._rules.setdefault(rule_id, rule)
+        region = {"startLine": max(line, 1)}
+        if col:
+            region["startColumn"] = col
+        self._emit({
+            "ruleId": rule_id, "level": level, "message": {"text": message},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": path.replace("\\", "/")}, "region": region}}],
+        })
+
+    def error(self, path: str, message: str) -> None:
+        self.errors += 1
+        print(f"{path}: error: {message}", file=self.err)
+
+    def file(self, result: FileResult) -> None:
+        self.counts["scanned"] += 1
+        self.counts[result.status] += 1
+        if result.status == "error":
+            self.error(result.path, result.error)
+            return
+        if result.status == "changed" and self.mode != "write":
+            for change in result.changes:
+                message = f"fw-migrate would change this: {hide_secrets(change.message, result.secrets)}"
+                self._result(change.rule, change.rule, "warning", message, result.path, change.line, 0)
+        for note in result.notes:
+            self.severities[note.severity] += 1
+            message = hide_secrets(note.message, result.secrets)
+            self._result(note.code, note.rule, SARIF_LEVEL.get(note.severity, "note"), message, result.path, note.line, note.col)
+
+    def finish(self) -> int:
+        from migrate import __version__, rules
+
+        if not self._started:
+            self._started = True
+            self.out.write('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", '
+                           '"runs": [{"results": [')
+        descriptors = [
+            {"id": rule_id, "name": rule, "shortDescription": {"text": rules.summary(rule) or rule},
+             "helpUri": "https://docs.fireworks.ai/tools-sdks/openai-compatibility"}
+            for rule_id, rule in sorted(self._rules.items())
+        ]
+        tool = {"driver": {"name": "fw-migrate", "version": __version__, "informationUri":
+                           "https://docs.fireworks.ai/tools-sdks/openai-compatibility", "rules": descriptors}}
+        self.out.write('\n], "tool": %s}]}\n' % json.dumps(tool))
+        return self.exit_code()
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+@dataclass
+class GithubReporter(Reporter):
+    """GitHub workflow commands: one annotation a note or pending change, then the summary."""
+
+    def _annotate(self, level: str, path: str, line: int, col: int, title: str, message: str) -> None:
+        props = f"file={_gh_escape(path, True)},line={max(line, 1)}" + (f",col={col}" if col else "")
+        print(f"::{level} {props},title={_gh_escape(title, True)}::{_gh_escape(message)}", file=self.out)
+
+    def error(self, path: str, message: str) -> None:
+        self.errors += 1
+        print(f"::error file={_gh_escape(path, True)},title=fw-migrate::{_gh_escape(message)}", file=self.out)
+
+    def file(self, result: FileResult) -> None:
+        self.counts["scanned"] += 1
+        self.counts[result.status] += 1
+        if result.status == "error":
+            self.error(result.path, result.error)
+            return
+        if result.status == "changed" and self.mode != "write":
+            for change in result.changes:
+                self._annotate("warning", result.path, change.line, 0, f"fw-migrate {change.rule}",
+                               f"would change: {hide_secrets(change.message, result.secrets)}")
+        for note in result.notes:
+            self.severities[note.severity] += 1
+            self._annotate(GITHUB_LEVEL.get(note.severity, "notice"), result.path, note.line, note.col,
+                           f"fw-migrate {note.code}", hide_secrets(note.message, result.secrets))
+
+    def finish(self) -> int:
+        print(self.summary(), file=self.err)
+        return self.exit_code()
+
+
+def make_reporter(output_format: str, mode: str, **options) -> Reporter:
+    cls = {"text": Reporter, "json": JsonReporter, "sarif": SarifReporter, "github": GithubReporter}[output_format]
+    return cls(mode, **options)

@@ -40,6 +40,8 @@ class Settings:
     api_key_read: str = "strict"
     respect_gitignore: bool = True
     jobs: int | None = None
+    output_format: str = "text"
+    fail_on: str = "change"  # also fail on notes of this severity or worse
     # Raw `[tool.fw-migrate.models]` entries and `--model` flags; the model map is built from them.
     models: tuple[tuple[str, Any], ...] = ()
     model_flags: tuple[str, ...] = ()
@@ -54,7 +56,8 @@ class Settings:
         """A stable text of everything that changes what the rules do (for caches)."""
         data = dataclasses.asdict(self)
         data.pop("config_file", None)
-        data.pop("jobs", None)
+        for presentation in ("jobs", "output_format", "fail_on"):
+            data.pop(presentation, None)
         return repr(sorted(data.items()))
 
 
@@ -118,6 +121,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     "jobs": ("jobs", _jobs),
     "models": ("models", _models),
     "model-flags": ("model_flags", _str_list),  # command line only (--model)
+    "output-format": ("output_format", _choice("text", "json", "sarif", "github")),
+    "fail-on": ("fail_on", _choice("change", "error", "warning", "info")),
 }
 
 

@@ -99,7 +99,7 @@ def test_check_clean_tree_exits_0(tmp_path):
 
 
 def test_unparsable_file_is_exit_2_after_the_others(project):
-    (project / "broken.py").write_text("import openai\ndef f(:\n")
+    (project / "broken.py").write_text("from openai import OpenAI\nclient = OpenAI(\ndef f(:\n")
     result = run(str(project))
     assert result.exit_code == 2
     assert "broken.py: error: cannot parse" in result.stderr
