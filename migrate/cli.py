@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -79,13 +80,17 @@ def _list_rules() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (and the diff with --diff).")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("--no-color", is_flag=True, help="Plain output even on a terminal.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.fw-migrate-cache/).")
+@click.option("--timings", is_flag=True, help="Print the time spent in each phase (discovery, prefilter, parse, rules, write).")
+@click.option("--stdin-filename", metavar="NAME", help="Read code from standard input (as file NAME) and write the result to standard output.")
 @click.option("--model", "models", multiple=True, metavar="OPENAI=FIREWORKS", help="Map an OpenAI model to a Fireworks model (repeatable; wins over pyproject).")
 @click.option("--list-models", is_flag=True, help="Print the model map in force, with where each entry came from, and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.version_option(__version__, "--version", prog_name="fw-migrate")
 def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
-            no_gitignore, config, jobs, quiet, verbose, no_color, models, list_models, list_rules, explain) -> None:
+            no_gitignore, config, jobs, quiet, verbose, no_color, no_cache, timings, stdin_filename, models,
+            list_models, list_rules, explain) -> None:
     """Move Python code from the OpenAI API to Fireworks AI's OpenAI-compatible API.
 
     Rewrites the files under PATHS (default: the current folder) in place. Use --diff to
@@ -123,7 +128,15 @@ def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_u
     if list_models:
         _print_models(model_map)
         return
-    raise click.exceptions.Exit(migrate_paths(paths, settings, mode or "write", quiet, verbose, no_color))
+    if stdin_filename:
+        raise click.exceptions.Exit(migrate_stdin(stdin_filename, settings, mode or "write"))
+    options = RunOptions(quiet, verbose, no_color, not no_cache, timings)
+    try:
+        code = migrate_paths(paths, settings, mode or "write", options)
+    except KeyboardInterrupt:
+        click.echo("fw-migrate: interrupted; files already written are complete, the others untouched", err=True)
+        code = 130
+    raise click.exceptions.Exit(code)
 
 
 def _model_map(settings: Settings):
@@ -152,21 +165,106 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
-def migrate_paths(paths, settings: Settings, mode: str, quiet: bool, verbose: bool, no_color: bool) -> int:
+@dataclass(frozen=True)
+class RunOptions:
+    quiet: bool = False
+    verbose: bool = False
+    no_color: bool = False
+    cache: bool = True
+    timings: bool = False
+
+
+def _cache_folder(settings: Settings) -> str:
+    base = settings.config_file.parent if settings.config_file else Path.cwd()
+    return str(base / ".fw-migrate-cache")
+
+
+def _progress_wanted(options: RunOptions, settings: Settings, count: int) -> bool:
+    return (count >= 200 and not options.quiet and settings.output_format == "text" and not os.environ.get("CI")
+            and sys.stderr.isatty())
+
+
+def migrate_paths(paths, settings: Settings, mode: str, options: RunOptions = RunOptions()) -> int:
+    from collections import Counter
+    from time import perf_counter
+
+    from migrate.cache import Cache
     from migrate.files import discover
     from migrate.runner import Job, run
 
-    reporter = make_reporter(settings.output_format, mode, color=_use_color(no_color, sys.stdout), quiet=quiet,
-                             verbose=verbose, fail_on=settings.fail_on)
+    reporter = make_reporter(settings.output_format, mode, color=_use_color(options.no_color, sys.stdout),
+                             quiet=options.quiet, verbose=options.verbose, fail_on=settings.fail_on)
+    timings: Counter = Counter()
+    started = perf_counter()
     found = discover(list(paths), settings.exclude, settings.respect_gitignore)
+    timings["discovery"] = perf_counter() - started
     for path, why in found.errors:
         reporter.error(path, why)
     for path, why in found.skipped:
         reporter.skipped(path, why)
     jobs = settings.jobs or os.cpu_count() or 1
-    for result in run(found.files, Job(settings, mode), jobs):
+    cache = Cache(_cache_folder(settings)) if options.cache else None
+    results = run(found.files, Job(settings, mode), jobs, cache, timings)
+    if _progress_wanted(options, settings, len(found.files)):
+        results = _with_progress(results, len(found.files))
+    for result in results:
         reporter.file(result)
-    return reporter.finish()
+    timings["total"] = perf_counter() - started
+    code = reporter.finish()
+    if options.timings:
+        _print_timings(timings, jobs)
+    return code
+
+
+def _with_progress(results, total: int):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("migrating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("files", total=total)
+        for result in results:
+            progress.advance(task)
+            yield result
+
+
+def _print_timings(timings, jobs: int) -> None:
+    order = ["discovery", "read+prefilter", "ast triage", "libcst parse+rules", "write"]
+    click.echo(f"timings (seconds; parse and rules are summed over {jobs} worker(s)):", err=True)
+    for phase in order:
+        click.echo(f"  {phase:<20} {timings.get(phase, 0.0):8.3f}", err=True)
+    click.echo(f"  {'files from cache':<20} {int(timings.get('cached', 0)):8d}", err=True)
+    click.echo(f"  {'total (wall)':<20} {timings['total']:8.3f}", err=True)
+
+
+def migrate_stdin(name: str, settings: Settings, mode: str) -> int:
+    """Code from standard input, the result to standard output (editors, other tools)."""
+    from migrate.engine import EngineError, migrate_text
+    from migrate.report import hide_secrets
+    from migrate.runner import unified_diff
+    from migrate.sources import PythonSource, SourceError
+
+    data = sys.stdin.buffer.read()
+    try:
+        source = PythonSource.decode(data)
+        outcome = migrate_text(source.text, name, settings)
+    except (SourceError, EngineError) as exc:
+        click.echo(f"{name}: error: {exc}", err=True)
+        if mode == "write":
+            sys.stdout.buffer.write(data)  # a filter never swallows its input
+        return EXIT_ERROR
+    changed = outcome.code != source.text
+    if mode == "write":
+        sys.stdout.buffer.write(source.encode(outcome.code))
+    elif mode == "diff" and changed:
+        click.echo(hide_secrets(unified_diff(name, source.text, outcome.code), outcome.secrets), nl=False)
+    for change in outcome.changes:
+        click.echo(f"{name}:{change.line}: {change.rule}: {hide_secrets(change.message, outcome.secrets)}", err=True)
+    for note in outcome.notes:
+        if note.code not in settings.ignore:
+            message = hide_secrets(note.message, outcome.secrets)
+            click.echo(f"{name}:{note.line}:{note.col}: {note.rule}: {note.severity}: {message} [{note.code}]", err=True)
+    return 1 if changed and mode != "write" else 0
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import ast
 import difflib
 import functools
 import re
+import time
 from typing import Callable
 
 from migrate import rules
@@ -77,6 +78,7 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
     trigger = _trigger(tuple(name for name in rules.ALL_RULES if settings.rule_enabled(name)))
     if trigger is not None and not trigger.search(text):
         return Outcome(text)  # no rule can act here: not even the `ast` parse is paid
+    started = time.perf_counter()
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
@@ -85,9 +87,13 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
         raise EngineError(f"cannot parse: {exc.__class__.__name__}: {exc}") from None
     facts = Facts.collect(tree)
     wanted = enabled_rules(facts, settings)
+    triaged = time.perf_counter()
     if not wanted:
-        return Outcome(text)
-    return _run_rules(text, path, settings, facts, wanted, links)
+        return Outcome(text, timings={"ast triage": triaged - started})
+    outcome = _run_rules(text, path, settings, facts, wanted, links)
+    outcome.timings["ast triage"] = triaged - started
+    outcome.timings["libcst parse+rules"] = time.perf_counter() - triaged
+    return outcome
 
 
 def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: list, links: Links) -> Outcome:

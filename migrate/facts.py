@@ -200,8 +200,9 @@ class Facts:
 
 _FEED_RE = re.compile(rb"\b(?:api_key|base_url)\s*=\s*([A-Za-z_][\w.]*)\s*[,)\n]")
 _ENV_NAME_RE = re.compile(
-    rb"\b([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*(?:os\.)?(?:getenv|environ\.get|environ\[)\s*\(?\s*"
-    rb"[\"'](OPENAI_API_KEY|OPENAI_BASE_URL|OPENAI_API_BASE)[\"']"
+    rb"^[ \t]*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*(?:os\.)?(?:getenv|environ\.get|environ\[)\s*\(?\s*"
+    rb"[\"'](?:OPENAI_API_KEY|OPENAI_BASE_URL|OPENAI_API_BASE)[\"']",
+    re.MULTILINE,
 )
 
 
@@ -222,9 +223,11 @@ class Links:
     def scan(cls, contents: Iterable[bytes]) -> Links:
         feeds: set[str] = set()
         env_names: set[str] = set()
-        for data in contents:
-            for match in _FEED_RE.finditer(data):
-                feeds.add(match.group(1).rsplit(b".", 1)[-1].decode("ascii", "replace"))
-            for match in _ENV_NAME_RE.finditer(data):
-                env_names.add(match.group(1).decode("ascii", "replace"))
+        for data in contents:  # plain substring tests first: the regexes are the slow part
+            if b"api_key" in data or b"base_url" in data:
+                for match in _FEED_RE.finditer(data):
+                    feeds.add(match.group(1).rsplit(b".", 1)[-1].decode("ascii", "replace"))
+            if b"OPENAI_" in data:
+                for match in _ENV_NAME_RE.finditer(data):
+                    env_names.add(match.group(1).decode("ascii", "replace"))
         return cls(frozenset(feeds), frozenset(env_names))

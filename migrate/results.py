@@ -36,6 +36,7 @@ class Outcome:
     notes: list[Note] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)  # literals to mask in every output
     skipped: str | None = None  # why the engine did not look (skip-file comment)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per engine phase
 
     @property
     def rules_applied(self) -> list[str]:
@@ -54,6 +55,7 @@ class FileResult:
     diff: str = ""
     error: str = ""
     written: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 def mask(secret: str) -> str:

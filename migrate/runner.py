@@ -16,12 +16,15 @@ import os
 import re
 import stat
 import tempfile
+import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
-from migrate.facts import Links
+from migrate.cache import Cache
 from migrate.engine import EngineError, line_mapper, migrate_text
+from migrate.facts import Links
 from migrate.results import FileResult
 from migrate.settings import Settings
 from migrate.sources import PythonSource, SourceError
@@ -83,13 +86,15 @@ def process(path: str, data: bytes, job: Job) -> FileResult:
     if outcome.skipped:
         return FileResult(path, "skipped", error=outcome.skipped)
     if outcome.code == source.text:
-        return FileResult(path, "unchanged", notes=notes, secrets=outcome.secrets)
-    result = FileResult(path, "changed", outcome.changes, notes, outcome.secrets)
+        return FileResult(path, "unchanged", notes=notes, secrets=outcome.secrets, timings=outcome.timings)
+    result = FileResult(path, "changed", outcome.changes, notes, outcome.secrets, timings=outcome.timings)
     if job.mode == "diff":
         result.diff = unified_diff(path, source.text, outcome.code)
     elif job.mode == "write":
         try:
+            written = time.perf_counter()
             atomic_write(path, source.encode(outcome.code))
+            result.timings["write"] = time.perf_counter() - written
         except (OSError, UnicodeEncodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             return FileResult(path, "error", outcome.changes, notes, outcome.secrets, error=f"cannot write: {reason}")
@@ -123,8 +128,15 @@ def _work(item: tuple[str, bytes]) -> FileResult:
     return process(item[0], item[1], _JOB)
 
 
-def run(paths: Iterable[str], job: Job, jobs: int = 1) -> Iterator[FileResult]:
-    """Results for every path: prefiltered ones at once, the rest in path order."""
+def run(paths: Iterable[str], job: Job, jobs: int = 1, cache: Cache | None = None,
+        timings: Counter | None = None) -> Iterator[FileResult]:
+    """Results for every path: prefiltered and cached ones at once, the rest in path order.
+
+    `timings`, when given, gathers seconds per phase (summed over worker processes).
+    """
+    clock = time.perf_counter
+    timings = timings if timings is not None else Counter()
+    started = clock()
     candidates: list[tuple[str, bytes]] = []
     for path in paths:
         data, early = read_and_filter(path)
@@ -133,10 +145,38 @@ def run(paths: Iterable[str], job: Job, jobs: int = 1) -> Iterator[FileResult]:
         else:
             candidates.append((path, data))  # type: ignore[arg-type]
     job = replace(job, links=Links.scan(data for _, data in candidates))
+    timings["read+prefilter"] += clock() - started
+    if cache is not None:
+        cache.attach(job)
+        pending = []
+        for path, data in candidates:
+            hit = cache.lookup(path, data, job.mode)
+            if hit is None:
+                pending.append((path, data))
+            else:
+                timings["cached"] += 1
+                yield hit
+        candidates = pending
+    for result in _process_all(candidates, job, jobs):
+        for phase, seconds in result.timings.items():
+            timings[phase] += seconds
+        if cache is not None:
+            cache.store(result)
+        yield result
+    if cache is not None:
+        cache.save()
+
+
+def _process_all(candidates: list[tuple[str, bytes]], job: Job, jobs: int) -> Iterator[FileResult]:
     if jobs <= 1 or len(candidates) < 2 * jobs:
         for path, data in candidates:
             yield process(path, data, job)
         return
     chunksize = max(1, min(64, len(candidates) // (jobs * 4)))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,))
+    try:
         yield from pool.map(_work, candidates, chunksize=chunksize)
+    finally:
+        # On Ctrl-C (or any early stop) queued files are dropped; a file being written is
+        # either replaced whole or left as it was (atomic_write).
+        pool.shutdown(wait=True, cancel_futures=True)
