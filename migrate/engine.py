@@ -72,6 +72,12 @@ def _trigger(selected: tuple[str, ...]) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
+@functools.lru_cache(maxsize=8)
+def _walk_filter(trigger: re.Pattern | None) -> re.Pattern | None:
+    """Top-level statements worth an `ast` walk: a rule's trigger, or an import."""
+    return None if trigger is None else re.compile(f"{trigger.pattern}|\\bimport\\b")
+
+
 def migrate_text(text: str, path: str, settings: Settings, links: Links = Links()) -> Outcome:
     if SKIP_FILE_RE.search(text):
         return Outcome(text, skipped="skip-file comment")
@@ -85,7 +91,7 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
         raise EngineError(parse_error(exc)) from None
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
         raise EngineError(f"cannot parse: {exc.__class__.__name__}: {exc}") from None
-    facts = Facts.collect(tree)
+    facts = Facts.collect(tree, text, _walk_filter(trigger))
     wanted = enabled_rules(facts, settings)
     triaged = time.perf_counter()
     if not wanted:
@@ -99,7 +105,7 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
 def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: list, links: Links) -> Outcome:
     import libcst as cst
 
-    from migrate.rules._base import FileContext, align_statements, suppressions
+    from migrate.rules._base import FileContext, align_statements, carry_spans, suppressions
 
     try:
         module = cst.parse_module(text)
@@ -110,14 +116,12 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
     align_statements(module.body, facts.tree.body, ctx.spans)
     for rule in wanted:
         before = len(ctx.changes)
-        module = module.visit(rule(ctx))
+        rewritten = module.visit(rule(ctx))
         if len(ctx.changes) > before and rule is not wanted[-1]:
-            # The tree is new: map its lines back to the file as read, and pair it up again.
-            current = module.code
-            ctx.original_line = line_mapper(current, text)
-            ctx.current_lines = current.splitlines()
-            ctx.spans = {}
-            align_statements(module.body, ast.parse(current).body, ctx.spans)
+            spans: dict = {}
+            carry_spans(module.body, rewritten.body, ctx.spans, spans)
+            ctx.spans = spans
+        module = rewritten
     if not ctx.changes:
         return Outcome(text, notes=_sorted(ctx.notes), secrets=ctx.secrets)
     missing = {(m, o) for m, o in ctx.imports_needed if o is not None or m not in facts.module_imports}

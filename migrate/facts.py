@@ -101,6 +101,34 @@ def env_var_read(node: ast.AST, imports: ImportMap) -> str | None:
     return None
 
 
+def _nodes(tree: ast.Module, text: str | None, wanted: re.Pattern | None) -> list[ast.AST]:
+    if text is None or wanted is None:
+        return list(ast.walk(tree))
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def span(stmt: ast.stmt) -> tuple[int, int]:
+        return starts[_first_line(stmt) - 1], starts[min(stmt.end_lineno or stmt.lineno, len(starts) - 1)]
+
+    nodes: list[ast.AST] = [tree]
+    skipped: list[ast.stmt] = []
+    aliases: set[str] = set()
+    for stmt in tree.body:
+        if wanted.search(text, *span(stmt)):
+            walked = list(ast.walk(stmt))
+            nodes.extend(walked)
+            aliases.update(a.asname for n in walked if isinstance(n, (ast.Import, ast.ImportFrom))
+                           for a in n.names if a.asname)
+        else:
+            skipped.append(stmt)
+    # `from openai import OpenAI as C` makes `C(...)` interesting although no trigger names it
+    alias_re = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(aliases)))) if aliases else None
+    for stmt in skipped:
+        nodes.extend(ast.walk(stmt) if alias_re and alias_re.search(text, *span(stmt)) else (stmt,))
+    return nodes
+
+
 def _first_line(node: ast.stmt) -> int:
     decorators = getattr(node, "decorator_list", None)
     return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
@@ -132,10 +160,17 @@ class Facts:
     module_imports: set[str] = field(default_factory=set)
     # every string constant in the file (model names, URLs, variable names)
     strings: set[str] = field(default_factory=set)
+    # calls by qualified name, and method calls on any receiver by their dotted tail:
+    # `self.client.chat.completions.create(...)` is under "completions.create",
+    # "chat.completions.create" and "client.chat.completions.create"
+    call_nodes: dict[str, list[ast.Call]] = field(default_factory=dict)
+    method_calls: dict[str, list[ast.Call]] = field(default_factory=dict)
 
     @classmethod
-    def collect(cls, tree: ast.Module) -> Facts:
-        nodes = list(ast.walk(tree))
+    def collect(cls, tree: ast.Module, text: str | None = None, wanted: re.Pattern | None = None) -> Facts:
+        """Facts from one walk; with `text` and `wanted`, top-level statements whose text
+        `wanted` does not match are not walked (their names still count as definitions)."""
+        nodes = _nodes(tree, text, wanted)
         imports = ImportMap.from_nodes(nodes)
         facts = cls(imports, tree)
         for stmt in tree.body:
@@ -149,6 +184,10 @@ class Facts:
                     if qual:
                         facts.called.add(qual)
                         facts.call_lines.setdefault(qual, []).append(node.lineno)
+                        facts.call_nodes.setdefault(qual, []).append(node)
+                    parts = func.split(".")
+                    for size in range(2, min(4, len(parts) - 1) + 1):
+                        facts.method_calls.setdefault(".".join(parts[-size:]), []).append(node)
                 for keyword in node.keywords:
                     if keyword.arg in ("api_key", "base_url"):
                         facts._feed(keyword.value)
@@ -204,6 +243,13 @@ _ENV_NAME_RE = re.compile(
     rb"[\"'](?:OPENAI_API_KEY|OPENAI_BASE_URL|OPENAI_API_BASE)[\"']",
     re.MULTILINE,
 )
+# `model=NAME` among the arguments of a `.create(` / `.parse(` / `.stream(` call (up to two
+# levels of nested parentheses). NAME counts when dotted or a CONSTANT: plain names are locals.
+_MODEL_FEED_RE = re.compile(
+    rb"\.(?:create|acreate|parse|stream)\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?"
+    rb"\bmodel\s*=\s*(?!self\.|cls\.)([A-Za-z_][\w.]*)"
+)
+_CONSTANT_RE = re.compile(rb"[A-Z][A-Z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -218,11 +264,15 @@ class Links:
 
     feeds: frozenset[str] = frozenset()
     env_names: frozenset[str] = frozenset()
+    # `model_feeds`: last part of names handed to a request's `model=` (`settings.CHAT_MODEL`,
+    # `MODEL`): a settings module's `CHAT_MODEL = "gpt-4o"` is then rewritten too
+    model_feeds: frozenset[str] = frozenset()
 
     @classmethod
     def scan(cls, contents: Iterable[bytes]) -> Links:
         feeds: set[str] = set()
         env_names: set[str] = set()
+        model_feeds: set[str] = set()
         for data in contents:  # plain substring tests first: the regexes are the slow part
             if b"api_key" in data or b"base_url" in data:
                 for match in _FEED_RE.finditer(data):
@@ -230,4 +280,9 @@ class Links:
             if b"OPENAI_" in data:
                 for match in _ENV_NAME_RE.finditer(data):
                     env_names.add(match.group(1).decode("ascii", "replace"))
-        return cls(frozenset(feeds), frozenset(env_names))
+            if b"model" in data:
+                for match in _MODEL_FEED_RE.finditer(data):
+                    name = match.group(1).rstrip(b".")
+                    if b"." in name or _CONSTANT_RE.fullmatch(name):
+                        model_feeds.add(name.rsplit(b".", 1)[-1].decode("ascii", "replace"))
+        return cls(frozenset(feeds), frozenset(env_names), frozenset(model_feeds))

@@ -84,6 +84,35 @@ def align_statements(cst_body, ast_body: list[ast.stmt], spans: dict[int, tuple[
             align_statements(body.body, getattr(twin, pair[1]), spans)
 
 
+def carry_spans(old_body, new_body, spans: dict, out: dict) -> None:
+    """Give the statements of a rewritten tree the spans of the statements they replace.
+
+    A pass rebuilds every node, so spans keyed by node cannot be reused as they are; but a
+    pass changes few statements and adds or removes fewer, so the two statement lists pair
+    up from the front and from the back. That saves generating and re-parsing the code
+    between passes. Spans stay in the coordinates of the file as read.
+    """
+    n, m = len(old_body), len(new_body)
+    front = 0
+    while front < min(n, m) and type(old_body[front]) is type(new_body[front]):
+        _carry_pair(old_body[front], new_body[front], spans, out)
+        front += 1
+    back = 0
+    while back < min(n, m) - front and type(old_body[n - 1 - back]) is type(new_body[m - 1 - back]):
+        _carry_pair(old_body[n - 1 - back], new_body[m - 1 - back], spans, out)
+        back += 1
+
+
+def _carry_pair(old, new, spans: dict, out: dict) -> None:
+    span = spans.get(id(old))
+    if span is None:
+        return
+    out[id(new)] = span
+    old_block, new_block = getattr(old, "body", None), getattr(new, "body", None)
+    if isinstance(old_block, cst.IndentedBlock) and isinstance(new_block, cst.IndentedBlock):
+        carry_spans(old_block.body, new_block.body, spans, out)
+
+
 @dataclass
 class FileContext:
     """Everything one file's passes share; rules write their findings here."""
@@ -185,8 +214,11 @@ class Rule(cst.CSTTransformer):
             pos = table.get(node)
             if pos is None:
                 continue
-            offset = self.ctx.spans[id(stmt)][2] - anchor
-            start, end = pos.start.line + offset, pos.end.line + offset
+            first, last, keyword_line = self.ctx.spans[id(stmt)]
+            offset = keyword_line - anchor
+            # clamp: an earlier pass may have made this statement longer than it was
+            start = min(max(pos.start.line + offset, first), last)
+            end = min(max(pos.end.line + offset, first), last)
             column = pos.start.column
             if 0 < start <= len(self.ctx.current_lines) and pos.start.line <= len(mini_lines):
                 column += len(self.ctx.current_lines[start - 1]) - len(mini_lines[pos.start.line - 1])

@@ -32,7 +32,11 @@ Docs: https://docs.fireworks.ai/tools-sdks/openai-compatibility
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
+
+from migrate.facts import env_var_read
 
 from migrate.results import mask
 from migrate.rules._base import Rule
@@ -67,12 +71,36 @@ def call_quote(call: cst.Call) -> str:
     return '"'
 
 
+def _already_migrated(call: ast.Call, facts, settings) -> bool:
+    """base_url is Fireworks' (or the configured one), api_key a fail-fast read, nothing else to do."""
+    keywords = {k.arg: k.value for k in call.keywords}
+    if None in keywords or "base_url" not in keywords or "api_key" not in keywords:
+        return False
+    if any(name in keywords for name in OPENAI_ONLY_ARGS):
+        return False
+    base = keywords["base_url"]
+    if isinstance(base, ast.Constant) and isinstance(base.value, str):
+        if url_kind(base.value, settings.base_url) not in ("fireworks", "configured"):
+            return False
+    elif env_var_read(base, facts.imports) != BASE_URL_ENV:
+        return False
+    key = keywords["api_key"]
+    if env_var_read(key, facts.imports) != settings.api_key_env:
+        return False
+    return isinstance(key, ast.Subscript) or settings.api_key_read == "soft"
+
+
 class ClientRule(Rule):
     TRIGGER = r"\b(?:Async)?(?:OpenAI|Client)\b\s*(?:\(|as\b)"
 
     @classmethod
     def triage(cls, facts, settings) -> bool:
-        return facts.calls_any(CLIENT_CLASSES)
+        """A construction that is not already in its migrated form (checked on the `ast`)."""
+        return any(
+            not _already_migrated(call, facts, settings)
+            for name in CLIENT_CLASSES
+            for call in facts.call_nodes.get(name, ())
+        )
 
     @classmethod
     def lines(cls, facts) -> set[int]:

@@ -69,7 +69,9 @@ def uses_v0(called: set[str]) -> bool:
 
 
 class ModuleConfigRule(Rule):
-    TRIGGER = r"OPENAI_(?:API_KEY|BASE_URL|API_BASE)|\.(?:api_key|api_base|base_url|organization|project)\s*=|\.(?:chat|completions|embeddings|responses|audio|models|ChatCompletion|Completion|Embedding|Edit|Moderation|Image|Audio)\."
+    # env reads, module configuration, module-client calls, and `api_key=`/`base_url=` values
+    # (a name handed to a client is what makes its env read worth rewriting)
+    TRIGGER = r"OPENAI_(?:API_KEY|BASE_URL|API_BASE)|\b(?:api_key|base_url)\s*=|\.(?:api_key|api_base|base_url|organization|project)\s*=|\.(?:chat|completions|embeddings|responses|audio|models|ChatCompletion|Completion|Embedding|Edit|Moderation|Image|Audio)\."
     @classmethod
     def triage(cls, facts, settings) -> bool:
         return (
