@@ -53,10 +53,20 @@ def parse_error(exc: SyntaxError) -> str:
     return f"cannot parse: {exc.msg} at {where}"
 
 
-def enabled_rules(facts: Facts, settings: Settings) -> list:
+@functools.lru_cache(maxsize=None)
+def _own_trigger(name: str) -> re.Pattern | None:
+    pattern = rules.load(name).TRIGGER
+    return None if pattern is None else re.compile(pattern)
+
+
+def enabled_rules(facts: Facts, settings: Settings, text: str | None = None) -> list:
+    """The rules that want this file: their own trigger matches the text, then their triage."""
     wanted = []
     for name in rules.ALL_RULES:
         if settings.rule_enabled(name):
+            trigger = _own_trigger(name) if text is not None else None
+            if trigger is not None and not trigger.search(text):
+                continue
             rule = rules.load(name)
             if rule.triage(facts, settings):
                 wanted.append(rule)
@@ -92,7 +102,7 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
         raise EngineError(f"cannot parse: {exc.__class__.__name__}: {exc}") from None
     facts = Facts.collect(tree, text, _walk_filter(trigger))
-    wanted = enabled_rules(facts, settings)
+    wanted = enabled_rules(facts, settings, text)
     triaged = time.perf_counter()
     if not wanted:
         return Outcome(text, timings={"ast triage": triaged - started})
@@ -117,7 +127,9 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
     for rule in wanted:
         before = len(ctx.changes)
         rewritten = module.visit(rule(ctx))
-        if len(ctx.changes) > before and rule is not wanted[-1]:
+        if len(ctx.changes) == before:
+            continue  # a pass rebuilds every node it visits: keep the tree the spans know
+        if rule is not wanted[-1]:
             spans: dict = {}
             carry_spans(module.body, rewritten.body, ctx.spans, spans)
             ctx.spans = spans

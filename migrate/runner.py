@@ -30,7 +30,14 @@ from migrate.settings import Settings
 from migrate.sources import PythonSource, SourceError
 
 # Everything a rule can act on mentions one of these words. Keep in step with the rules.
-PREFILTER = re.compile(rb"(?i:openai)")
+PREFILTER = re.compile(
+    rb"(?i:openai)"
+    # model_names: a quoted model id (a settings module read elsewhere) or a request on any client
+    rb"|[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-|accounts/fireworks/)"
+    rb"|\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b"
+    # stream_usage: a streamed request split over lines, on a client from another file
+    rb"|\bstream\s*=\s*True"
+)
 
 MODES = ("write", "diff", "check")
 

@@ -38,7 +38,17 @@ class Settings:
     base_url_style: str = "literal"
     # "strict": os.environ["FIREWORKS_API_KEY"] (fails fast); "soft": keep the user's read form
     api_key_read: str = "strict"
+    # max_tokens past the context window: "note" each call, "error" asks Fireworks to fail like
+    # OpenAI (extra_body context_length_exceeded_behavior), "truncate" accepts its lowering
+    context_overflow: str = "note"
+    # non-streaming max_tokens > 4096: "off" (note), "stream" (streamed and accumulated), "cap"
+    fix_large_max_tokens: str = "off"
+    # LangChain / LlamaIndex: keep the OpenAI classes pointed at Fireworks (False) or switch to the
+    # Fireworks integration packages (langchain-fireworks, llama-index-llms-fireworks)
+    framework_native: bool = False
     respect_gitignore: bool = True
+    # .env, .env.example, .env.* files: rename OPENAI_API_KEY, set the base URL, map model ids
+    env_files: bool = True
     jobs: int | None = None
     output_format: str = "text"
     fail_on: str = "change"  # also fail on notes of this severity or worse
@@ -97,6 +107,13 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _flag(value: Any) -> bool:
+    """true/false, also as text (fixture settings and flags pass strings)."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return _bool(value)
+
+
 def _jobs(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError("expected a whole number of at least 1")
@@ -117,7 +134,11 @@ KEYS: dict[str, tuple[str, Any]] = {
     "api-key-env": ("api_key_env", _env_name),
     "base-url-style": ("base_url_style", _choice("literal", "env")),
     "api-key-read": ("api_key_read", _choice("strict", "soft")),
+    "context-overflow": ("context_overflow", _choice("note", "error", "truncate")),
+    "fix-large-max-tokens": ("fix_large_max_tokens", _choice("off", "stream", "cap")),
+    "framework-native": ("framework_native", _flag),
     "respect-gitignore": ("respect_gitignore", _bool),
+    "env-files": ("env_files", _bool),
     "jobs": ("jobs", _jobs),
     "models": ("models", _models),
     "model-flags": ("model_flags", _str_list),  # command line only (--model)

@@ -12,6 +12,15 @@ from functools import cache
 ALL_RULES: tuple[str, ...] = (
     "client",
     "module_config",
+    "model_names",
+    "stream_usage",
+    "request_params",
+    "max_tokens",
+    "tiktoken_models",
+    "unsupported_surfaces",
+    "api_notes",
+    "reasoning",
+    "error_codes",
 )
 
 

@@ -84,6 +84,10 @@ def align_statements(cst_body, ast_body: list[ast.stmt], spans: dict[int, tuple[
             align_statements(body.body, getattr(twin, pair[1]), spans)
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def carry_spans(old_body, new_body, spans: dict, out: dict) -> None:
     """Give the statements of a rewritten tree the spans of the statements they replace.
 
@@ -221,7 +225,8 @@ class Rule(cst.CSTTransformer):
             end = min(max(pos.end.line + offset, first), last)
             column = pos.start.column
             if 0 < start <= len(self.ctx.current_lines) and pos.start.line <= len(mini_lines):
-                column += len(self.ctx.current_lines[start - 1]) - len(mini_lines[pos.start.line - 1])
+                # the statement alone lacks the indentation it has in the file
+                column += _indent(self.ctx.current_lines[start - 1]) - _indent(mini_lines[pos.start.line - 1])
             return self.ctx.original_line(start), self.ctx.original_line(end), column + 1
         return 0, 0, 0
 
