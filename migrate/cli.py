@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from migrate import __version__, rules
+from migrate.facts import Links
 from migrate.report import EXIT_ERROR, FAIL_ON, FORMATS, make_reporter
 from migrate.settings import Settings, SettingsError, from_mapping, load
 
@@ -204,7 +205,7 @@ def migrate_paths(paths, settings: Settings, mode: str, options: RunOptions = Ru
                              quiet=options.quiet, verbose=options.verbose, fail_on=settings.fail_on)
     timings: Counter = Counter()
     started = perf_counter()
-    found = discover(list(paths), settings.exclude, settings.respect_gitignore)
+    found = discover(list(paths), settings.exclude, settings.respect_gitignore, env_files=settings.env_files)
     timings["discovery"] = perf_counter() - started
     for path, why in found.errors:
         reporter.error(path, why)
@@ -248,30 +249,36 @@ def _print_timings(timings, jobs: int) -> None:
 def migrate_stdin(name: str, settings: Settings, mode: str) -> int:
     """Code from standard input, the result to standard output (editors, other tools)."""
     from migrate.engine import EngineError, migrate_text
-    from migrate.report import hide_secrets
+    from migrate.files import kind_of
+    from migrate.report import hide_secrets, where
     from migrate.runner import unified_diff
-    from migrate.sources import PythonSource, SourceError
+    from migrate.sources import Migration, PythonSource, SourceError, migrate_document
 
     data = sys.stdin.buffer.read()
     try:
-        source = PythonSource.decode(data)
-        outcome = migrate_text(source.text, name, settings)
+        kind = kind_of(name)
+        if kind in ("notebook", "env"):
+            migration = migrate_document(kind, name, data, settings, Links())
+        else:
+            source = PythonSource.decode(data)
+            migration = Migration.python(source, migrate_text(source.text, name, settings))
     except (SourceError, EngineError) as exc:
         click.echo(f"{name}: error: {exc}", err=True)
         if mode == "write":
             sys.stdout.buffer.write(data)  # a filter never swallows its input
         return EXIT_ERROR
-    changed = outcome.code != source.text
+    changed = bool(migration.pieces)
     if mode == "write":
-        sys.stdout.buffer.write(source.encode(outcome.code))
+        sys.stdout.buffer.write(migration.encode() if changed else data)
     elif mode == "diff" and changed:
-        click.echo(hide_secrets(unified_diff(name, source.text, outcome.code), outcome.secrets), nl=False)
-    for change in outcome.changes:
-        click.echo(f"{name}:{change.line}: {change.rule}: {hide_secrets(change.message, outcome.secrets)}", err=True)
-    for note in outcome.notes:
+        diff = "".join(unified_diff(p.label(name), p.before, p.after) for p in migration.pieces)
+        click.echo(hide_secrets(diff, migration.secrets), nl=False)
+    for change in migration.changes:
+        click.echo(f"{where(name, change)}: {change.rule}: {hide_secrets(change.message, migration.secrets)}", err=True)
+    for note in migration.notes:
         if note.code not in settings.ignore:
-            message = hide_secrets(note.message, outcome.secrets)
-            click.echo(f"{name}:{note.line}:{note.col}: {note.rule}: {note.severity}: {message} [{note.code}]", err=True)
+            message = hide_secrets(note.message, migration.secrets)
+            click.echo(f"{where(name, note)}:{note.col}: {note.rule}: {note.severity}: {message} [{note.code}]", err=True)
     return 1 if changed and mode != "write" else 0
 
 

@@ -31,11 +31,20 @@ class EngineError(Exception):
     """The file cannot be migrated; the message is one line."""
 
 
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them (str.splitlines also splits at form feeds and U+2028)."""
+    lines = _NEWLINE_RE.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def line_mapper(before: str, after: str) -> Callable[[int], int]:
     """Map a 1-based line of `before` to the matching line of `after`."""
     if before == after:
         return lambda line: line
-    a, b = before.splitlines(), after.splitlines()
+    a, b = split_lines(before), split_lines(after)
     opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
 
     def map_line(line: int) -> int:
@@ -122,7 +131,7 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
     except cst.ParserSyntaxError as exc:
         raise EngineError(f"cannot parse: {exc.message} at line {exc.raw_line}:{exc.raw_column}") from None
     ctx = FileContext(path, text, settings, facts, suppressions(text), links)
-    ctx.current_lines = text.splitlines()
+    ctx.current_lines = split_lines(text)
     align_statements(module.body, facts.tree.body, ctx.spans)
     for rule in wanted:
         before = len(ctx.changes)
@@ -131,8 +140,14 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
             continue  # a pass rebuilds every node it visits: keep the tree the spans know
         if rule is not wanted[-1]:
             spans: dict = {}
-            carry_spans(module.body, rewritten.body, ctx.spans, spans)
-            ctx.spans = spans
+            if carry_spans(module.body, rewritten.body, ctx.spans, spans):
+                ctx.spans = spans
+            else:  # statements were added or removed: pair the new tree with its own `ast`
+                current = rewritten.code
+                ctx.original_line = line_mapper(current, text)
+                ctx.current_lines = split_lines(current)
+                ctx.spans = {}
+                align_statements(rewritten.body, ast.parse(current).body, ctx.spans)
         module = rewritten
     if not ctx.changes:
         return Outcome(text, notes=_sorted(ctx.notes), secrets=ctx.secrets)
@@ -168,7 +183,7 @@ def _add_imports(module, needed):
             break
         head = index + 1
     items = [ImportItem(module_name, obj) for module_name, obj in needed]
-    top = module.with_changes(body=module.body[:head]).visit(AddImportsVisitor(CodemodContext(), items))
+    top = module.with_changes(body=module.body[:head], footer=()).visit(AddImportsVisitor(CodemodContext(), items))
     return module.with_changes(header=top.header, body=[*top.body, *module.body[head:]])
 
 

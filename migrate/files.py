@@ -2,7 +2,10 @@
 
 Walks folders honouring `.gitignore` files (from the repository root down), skips version
 control, virtual environments, build output, caches and `--exclude` globs, and keeps the
-file kinds in `KINDS`. A file named on the command line is always taken.
+file kinds in `KINDS` (Python, `.ipynb` notebooks) and env files (`.env`, `.env.example`,
+`.env.sample`, any `.env.*`). A file named on the command line is always taken. A `.env`
+that `.gitignore` lists (the usual case: it holds someone's real keys) is therefore left
+alone by a walk; a committed `.env.example` is migrated.
 
 Symbolic links: directory links are never followed (a target inside the tree is walked
 anyway, one outside is not ours, and loops cannot happen); a file link is processed once,
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import pathspec
 
-KINDS = {".py": "python", ".pyi": "python"}
+KINDS = {".py": "python", ".pyi": "python", ".ipynb": "notebook"}
 
 SKIP_DIRS = frozenset(
     {
@@ -29,7 +32,12 @@ SKIP_DIRS = frozenset(
 
 
 def kind_of(path: str) -> str | None:
-    return KINDS.get(os.path.splitext(path)[1])
+    """"python", "notebook", "env" (`.env`, `.env.example`, `.env.*`) or None: not ours."""
+    name = os.path.basename(path)
+    kind = KINDS.get(os.path.splitext(name)[1])
+    if kind is None and (name == ".env" or name.startswith(".env.")):
+        return "env"
+    return kind
 
 
 @dataclass
@@ -82,7 +90,9 @@ class _Ignores:
         return verdict
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = (), respect_gitignore: bool = True) -> Discovery:
+def discover(paths: list[str], exclude: tuple[str, ...] = (), respect_gitignore: bool = True,
+             env_files: bool = True) -> Discovery:
+    """`env_files=False` (setting `env-files = false`): walks leave env files out."""
     cwd = os.getcwd()
     found = Discovery()
     roots = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
@@ -91,6 +101,10 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), respect_gitignore:
 
     def inside_roots(real: str) -> bool:
         return any(real == root or real.startswith(root + os.sep) for root in roots)
+
+    def wanted(name: str) -> bool:
+        kind = kind_of(name)
+        return kind is not None and (env_files or kind != "env")
 
     def take(real: str) -> None:
         if real not in seen:
@@ -117,7 +131,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), respect_gitignore:
                 if entry.is_dir():
                     found.skipped.append((_display(path, cwd), "folder link not followed"))
                     continue
-                if not kind_of(entry.name) or excluded(path, root, False):
+                if not wanted(entry.name) or excluded(path, root, False):
                     continue
                 real = os.path.realpath(path)
                 if not os.path.isfile(real):
@@ -134,7 +148,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), respect_gitignore:
                 if excluded(path, root, True) or (respect_gitignore and ignores.ignored(path, True)):
                     continue
                 walk(path, root, ignores)
-            elif entry.is_file(follow_symlinks=False) and kind_of(entry.name):
+            elif entry.is_file(follow_symlinks=False) and wanted(entry.name):
                 if excluded(path, root, False) or (respect_gitignore and ignores.ignored(path, False)):
                     continue
                 take(path)

@@ -35,6 +35,12 @@ def _style(text: str, color: bool, **styles) -> str:
     return click.style(text, **styles)
 
 
+def where(path: str, finding) -> str:
+    """`path:line`, or `path:cell N:line` for a notebook cell."""
+    cell = getattr(finding, "cell", None)
+    return f"{path}:cell {cell}:{finding.line}" if cell is not None else f"{path}:{finding.line}"
+
+
 def hide_secrets(text: str, secrets: set[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, mask(secret))
@@ -85,14 +91,14 @@ class Reporter:
             verb = {"write": "changed", "diff": "would change", "check": "would change"}[self.mode]
             print(_style(f"{result.path}: {verb}", self.color, bold=True), file=stream)
             for change in result.changes:
-                print(f"{result.path}:{change.line}: {change.rule}: {hide_secrets(change.message, result.secrets)}", file=stream)
+                print(f"{where(result.path, change)}: {change.rule}: {hide_secrets(change.message, result.secrets)}", file=stream)
         for note in result.notes:
             self.severities[note.severity] += 1
             if self.quiet:
                 continue
             severity = _style(note.severity, self.color, fg=SEVERITY_COLOR.get(note.severity))
             message = hide_secrets(note.message, result.secrets)
-            print(f"{result.path}:{note.line}:{note.col}: {note.rule}: {severity}: {message} [{note.code}]", file=stream)
+            print(f"{where(result.path, note)}:{note.col}: {note.rule}: {severity}: {message} [{note.code}]", file=stream)
 
     def _diff(self, diff: str) -> None:
         for line in diff.splitlines():
@@ -136,16 +142,20 @@ class Reporter:
         return self.exit_code()
 
 
+def _cell(finding) -> dict:
+    return {"cell": finding.cell} if getattr(finding, "cell", None) is not None else {}
+
+
 def _file_record(result: FileResult) -> dict:
     secrets = result.secrets
     record: dict = {"path": result.path, "status": result.status}
     if result.error:
         record["error"] = result.error
     record["changes"] = [
-        {"rule": c.rule, "line": c.line, "message": hide_secrets(c.message, secrets)} for c in result.changes
+        {"rule": c.rule, "line": c.line, **_cell(c), "message": hide_secrets(c.message, secrets)} for c in result.changes
     ]
     record["notes"] = [
-        {"rule": n.rule, "code": n.code, "line": n.line, "column": n.col, "severity": n.severity,
+        {"rule": n.rule, "code": n.code, "line": n.line, "column": n.col, **_cell(n), "severity": n.severity,
          "message": hide_secrets(n.message, secrets)}
         for n in result.notes
     ]
@@ -200,6 +210,12 @@ class JsonReporter(Reporter):
         return code
 
 
+def _in_cell(finding, message: str) -> str:
+    """Formats without a cell field name the cell in the message (lines count within it)."""
+    cell = getattr(finding, "cell", None)
+    return f"cell {cell}, line {finding.line}: {message}" if cell is not None else message
+
+
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -241,11 +257,11 @@ class SarifReporter(Reporter):
             return
         if result.status == "changed" and self.mode != "write":
             for change in result.changes:
-                message = f"fw-migrate would change this: {hide_secrets(change.message, result.secrets)}"
+                message = _in_cell(change, f"fw-migrate would change this: {hide_secrets(change.message, result.secrets)}")
                 self._result(change.rule, change.rule, "warning", message, result.path, change.line, 0)
         for note in result.notes:
             self.severities[note.severity] += 1
-            message = hide_secrets(note.message, result.secrets)
+            message = _in_cell(note, hide_secrets(note.message, result.secrets))
             self._result(note.code, note.rule, SARIF_LEVEL.get(note.severity, "note"), message, result.path, note.line, note.col)
 
     def finish(self) -> int:
@@ -299,7 +315,7 @@ class GithubReporter(Reporter):
         for note in result.notes:
             self.severities[note.severity] += 1
             self._annotate(GITHUB_LEVEL.get(note.severity, "notice"), result.path, note.line, note.col,
-                           f"fw-migrate {note.code}", hide_secrets(note.message, result.secrets))
+                           f"fw-migrate {note.code}", _in_cell(note, hide_secrets(note.message, result.secrets)))
 
     def finish(self) -> int:
         print(self.summary(), file=self.err)

@@ -12,6 +12,7 @@ class Change:
     rule: str
     line: int
     message: str
+    cell: int | None = None  # notebooks: the 1-based cell number; `line` is then within the cell
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Note:
     col: int
     severity: str
     message: str
+    cell: int | None = None  # notebooks: the 1-based cell number; `line` is then within the cell
 
     def moved(self, line: int) -> Note:
         return replace(self, line=line)

@@ -23,11 +23,12 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 from migrate.cache import Cache
-from migrate.engine import EngineError, line_mapper, migrate_text
+from migrate.engine import EngineError, migrate_text
 from migrate.facts import Links
+from migrate.files import kind_of
 from migrate.results import FileResult
 from migrate.settings import Settings
-from migrate.sources import PythonSource, SourceError
+from migrate.sources import Migration, PythonSource, SourceError, migrate_document
 
 # Everything a rule can act on mentions one of these words. Keep in step with the rules.
 PREFILTER = re.compile(
@@ -37,6 +38,8 @@ PREFILTER = re.compile(
     rb"|\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b"
     # stream_usage: a streamed request split over lines, on a client from another file
     rb"|\bstream\s*=\s*True"
+    # framework rules: other SDKs and frameworks that reach OpenAI or Fireworks-compatible APIs
+    rb"|anthropic|Anthropic|litellm|langchain|llama_index|instructor|(?:from|import)\s+agents\b"
 )
 
 MODES = ("write", "diff", "check")
@@ -81,33 +84,40 @@ def atomic_write(path: str, data: bytes) -> None:
 
 
 def process(path: str, data: bytes, job: Job) -> FileResult:
-    """One file that passed the prefilter, from its bytes to its result."""
+    """One file that passed the prefilter, from its bytes to its result.
+
+    Python files go through the engine here; notebooks (one piece per changed cell) and env
+    files through their own modules (`migrate.sources.migrate_document`).
+    """
     try:
-        source = PythonSource.decode(data)
-        outcome = migrate_text(source.text, path, job.settings, job.links)
+        kind = kind_of(path)
+        if kind in ("notebook", "env"):
+            migration = migrate_document(kind, path, data, job.settings, job.links)
+        else:
+            source = PythonSource.decode(data)
+            migration = Migration.python(source, migrate_text(source.text, path, job.settings, job.links))
     except (SourceError, EngineError) as exc:
         return FileResult(path, "error", error=str(exc))
     except Exception as exc:  # a bug in a rule must not stop the run
         return FileResult(path, "error", error=f"internal error: {exc.__class__.__name__}: {exc}")
-    notes = [n for n in outcome.notes if n.code not in job.settings.ignore]
-    if outcome.skipped:
-        return FileResult(path, "skipped", error=outcome.skipped)
-    if outcome.code == source.text:
-        return FileResult(path, "unchanged", notes=notes, secrets=outcome.secrets, timings=outcome.timings)
-    result = FileResult(path, "changed", outcome.changes, notes, outcome.secrets, timings=outcome.timings)
-    if job.mode == "diff":
-        result.diff = unified_diff(path, source.text, outcome.code)
+    notes = [n for n in migration.notes if n.code not in job.settings.ignore]
+    if migration.skipped:
+        return FileResult(path, "skipped", error=migration.skipped)
+    if not migration.pieces:
+        return FileResult(path, "unchanged", notes=notes, secrets=migration.secrets, timings=migration.timings)
+    result = FileResult(path, "changed", migration.changes, notes, migration.secrets, timings=migration.timings)
+    if job.mode == "diff":  # a notebook's diff is one diff of each changed cell's source
+        result.diff = "".join(unified_diff(p.label(path), p.before, p.after) for p in migration.pieces)
     elif job.mode == "write":
         try:
             written = time.perf_counter()
-            atomic_write(path, source.encode(outcome.code))
+            atomic_write(path, migration.encode())
             result.timings["write"] = time.perf_counter() - written
         except (OSError, UnicodeEncodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            return FileResult(path, "error", outcome.changes, notes, outcome.secrets, error=f"cannot write: {reason}")
+            return FileResult(path, "error", migration.changes, notes, migration.secrets, error=f"cannot write: {reason}")
         result.written = True
-        to_output = line_mapper(source.text, outcome.code)  # notes name the lines of the new file
-        result.notes = [n.moved(to_output(n.line)) for n in notes]
+        result.notes = [migration.moved(n) for n in notes]  # notes name the lines of the new file
     return result
 
 
@@ -117,7 +127,8 @@ def read_and_filter(path: str) -> tuple[bytes | None, FileResult | None]:
             data = handle.read()
     except OSError as exc:
         return None, FileResult(path, "error", error=f"cannot read: {exc.strerror or exc}")
-    if not PREFILTER.search(data):
+    # Env files are small and a model key (`MODEL=gpt-4o`) need not mention openai: all pass.
+    if not PREFILTER.search(data) and kind_of(path) != "env":
         return None, FileResult(path, "prefiltered")
     return data, None
 

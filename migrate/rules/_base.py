@@ -88,33 +88,35 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def carry_spans(old_body, new_body, spans: dict, out: dict) -> None:
+def carry_spans(old_body, new_body, spans: dict, out: dict) -> bool:
     """Give the statements of a rewritten tree the spans of the statements they replace.
 
-    A pass rebuilds every node, so spans keyed by node cannot be reused as they are; but a
-    pass changes few statements and adds or removes fewer, so the two statement lists pair
-    up from the front and from the back. That saves generating and re-parsing the code
-    between passes. Spans stay in the coordinates of the file as read.
+    A pass rebuilds every node it visits, so spans keyed by node cannot be reused as they
+    are; but a pass rarely adds or removes statements, so the two statement lists pair up
+    one to one. That saves generating and re-parsing the code between passes. Spans stay
+    in the coordinates of the file as read. False when some block gained or lost statements:
+    pairing by position would then give statements their neighbours' spans.
     """
     n, m = len(old_body), len(new_body)
-    front = 0
-    while front < min(n, m) and type(old_body[front]) is type(new_body[front]):
-        _carry_pair(old_body[front], new_body[front], spans, out)
-        front += 1
-    back = 0
-    while back < min(n, m) - front and type(old_body[n - 1 - back]) is type(new_body[m - 1 - back]):
-        _carry_pair(old_body[n - 1 - back], new_body[m - 1 - back], spans, out)
-        back += 1
+    if n != m:
+        return False
+    ok = True
+    for old, new in zip(old_body, new_body):
+        if type(old) is not type(new):
+            return False
+        ok = _carry_pair(old, new, spans, out) and ok
+    return ok
 
 
-def _carry_pair(old, new, spans: dict, out: dict) -> None:
+def _carry_pair(old, new, spans: dict, out: dict) -> bool:
     span = spans.get(id(old))
     if span is None:
-        return
+        return True
     out[id(new)] = span
     old_block, new_block = getattr(old, "body", None), getattr(new, "body", None)
     if isinstance(old_block, cst.IndentedBlock) and isinstance(new_block, cst.IndentedBlock):
-        carry_spans(old_block.body, new_block.body, spans, out)
+        return carry_spans(old_block.body, new_block.body, spans, out)
+    return True
 
 
 @dataclass

@@ -69,9 +69,9 @@ def uses_v0(called: set[str]) -> bool:
 
 
 class ModuleConfigRule(Rule):
-    # env reads, module configuration, module-client calls, and `api_key=`/`base_url=` values
-    # (a name handed to a client is what makes its env read worth rewriting)
-    TRIGGER = r"OPENAI_(?:API_KEY|BASE_URL|API_BASE)|\b(?:api_key|base_url)\s*=|\.(?:api_key|api_base|base_url|organization|project)\s*=|\.(?:chat|completions|embeddings|responses|audio|models|ChatCompletion|Completion|Embedding|Edit|Moderation|Image|Audio)\."
+    # env reads and writes, module configuration, module-client calls, client constructions and
+    # `api_key=`/`base_url=` values (what a client is handed decides which env reads to rewrite)
+    TRIGGER = r"OPENAI_(?:API_KEY|BASE_URL|API_BASE)|\b(?:api_key|base_url)\s*=|\b(?:Async)?(?:OpenAI|Client)\s*\(|\.(?:api_key|api_base|base_url|organization|project)\s*=|\.(?:chat|completions|embeddings|responses|audio|models|ChatCompletion|Completion|Embedding|Edit|Moderation|Image|Audio)\."
     @classmethod
     def triage(cls, facts, settings) -> bool:
         return (
@@ -132,6 +132,10 @@ class ModuleConfigRule(Rule):
         if len(node.body) != 1 or not isinstance(node.body[0], (cst.Assign, cst.AnnAssign)):
             return
         stmt = node.body[0]
+        written = self._env_write(stmt)
+        if written is not None:
+            self.handled.add(id(written.name_node))  # a write, handled by leave_SimpleStatementLine
+            return
         if stmt.value is None:
             return
         read = env_read(stmt.value, self.imports)
@@ -148,6 +152,9 @@ class ModuleConfigRule(Rule):
         assign = updated.body[0]
         if len(assign.targets) != 1:
             return updated
+        written = self._env_write(original.body[0])
+        if written is not None:
+            return self._rename_env_write(original, updated, written)
         target = assign.targets[0].target
         attr = qualname(target, self.imports)
         if attr not in CONFIG_ATTRS:
@@ -236,6 +243,34 @@ class ModuleConfigRule(Rule):
         if kind == "other":
             self.note(node, "FW201", "warning", f"the module client points to {url!r}, not OpenAI: left as is")
         return None
+
+    # --- os.environ["OPENAI_API_KEY"] = ... (notebooks set the key this way) -----------------------
+
+    def _env_write(self, stmt):
+        """The env read shape of `os.environ["OPENAI_API_KEY"] = ...`, else None."""
+        if not isinstance(stmt, cst.Assign) or len(stmt.targets) != 1:
+            return None
+        read = env_read(stmt.targets[0].target, self.imports)
+        return read if read is not None and read.var in OPENAI_KEY_VARS else None
+
+    def _rename_env_write(self, original, updated, written):
+        """The clients this file builds read FIREWORKS_API_KEY now: set that variable instead."""
+        target = self.settings.api_key_env
+        feeds_client = self.ctx.facts.calls_any(CLIENT_CLASSES) or uses_module_client(self.ctx.facts.called)
+        if not self.allowed(original):
+            return updated
+        if not feeds_client:
+            self.note(original, "FW208", "info", f"sets {written.var}: if an OpenAI client reads it, set {target} "
+                      "instead (the migrated clients read that one)")
+            return updated
+        value = string_value(updated.body[0].value)
+        if value is not None and len(value) >= 8:
+            self.secret(value)
+            self.note(original, "FW203", "warning", f"hard-coded API key {mask(value)} set in the environment: an OpenAI "
+                      f"key does not work on Fireworks; read a Fireworks key (getpass, a secrets manager) into {target}")
+        self.changed(original, f"sets {target} instead of {written.var} (the clients read it now)")
+        return updated.deep_replace(updated.body[0].targets[0].target, renamed_env_read(
+            updated.body[0].targets[0].target, env_read(updated.body[0].targets[0].target, self.imports), target))
 
     # --- OPENAI_* reads elsewhere ----------------------------------------------------------------
 
