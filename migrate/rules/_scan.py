@@ -19,6 +19,7 @@ class Scan:
     """One `ast` walk per file, shared by every API rule's triage and `lines`."""
 
     api: list[tuple[ApiCall, int]] = field(default_factory=list)
+    api_keywords: list[frozenset[str]] = field(default_factory=list)  # per api call; "**" for **kwargs
     chains: list[tuple[tuple[str, ...], int]] = field(default_factory=list)  # every call on a.b.c(...)
     reasoning_reads: list[int] = field(default_factory=list)
     role_dicts: list[tuple[int, str]] = field(default_factory=list)
@@ -30,6 +31,11 @@ class Scan:
 
     def lines(self, *kinds: str) -> set[int]:
         return {line for call, line in self.api if call.kind in kinds}
+
+    def passing(self, kinds: tuple[str, ...], names: frozenset[str] | set[str]) -> set[int]:
+        """Lines of calls of these kinds that pass one of `names`, or `**kwargs` (which may)."""
+        return {line for (call, line), given in zip(self.api, self.api_keywords)
+                if call.kind in kinds and ("**" in given or not given.isdisjoint(names))}
 
 
 _JSON = re.compile("json", re.IGNORECASE)
@@ -99,6 +105,7 @@ def _call(node: ast.Call, found: Scan, resolve) -> None:
     call = classify(names, resolve(".".join(names)) if plain else None)
     if call is not None:
         found.api.append((call, node.lineno))
+        found.api_keywords.append(frozenset(k.arg or "**" for k in node.keywords))
 
 
 def _const(node) -> object:

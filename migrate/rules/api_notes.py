@@ -52,6 +52,9 @@ OPENAI_ONLY = {
 }
 
 
+PARAMS = frozenset({*OPENAI_ONLY, "response_format", "tools", "logit_bias", "n"})
+
+
 def surely_set(value: cst.BaseExpression, kind: str) -> bool:
     """True for a literal that cannot be None or NOT_GIVEN at run time."""
     if kind == "tools":
@@ -79,12 +82,12 @@ class ApiNotesRule(ApiRule):
 
     @classmethod
     def triage(cls, facts, settings) -> bool:
-        return openai_context(facts) and bool(scan(facts).lines("chat", "completions"))
+        return openai_context(facts) and bool(cls.lines(facts))
 
     @classmethod
     def lines(cls, facts) -> set[int]:
-        found = scan(facts)
-        return found.lines("chat", "completions")
+        """Calls that pass a parameter this rule looks at, or **kwargs."""
+        return scan(facts).passing(("chat", "completions"), PARAMS)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         call = api_call(original, self.imports)

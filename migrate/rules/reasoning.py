@@ -62,7 +62,8 @@ class ReasoningRule(ApiRule):
     def lines(cls, facts) -> set[int]:
         found = scan(facts)
         echoes = {line for line, role in found.role_dicts if role == "assistant"} if found.lines("chat") else set()
-        return found.lines("chat") | set(found.reasoning_reads) | echoes
+        tuned = found.passing(("chat",), {"reasoning_effort", "max_tokens", "max_completion_tokens"})
+        return tuned | set(found.reasoning_reads) | echoes
 
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)

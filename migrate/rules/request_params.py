@@ -53,6 +53,8 @@ FIREWORKS_ONLY = ("context_length_exceeded_behavior", "prompt_truncate_len", "to
                   "raw_output", "return_token_ids", "perf_metrics_in_response", "speculation",
                   "prompt_cache_isolation_key", "prompt_cache_max_len")
 MAX_TOP_LOGPROBS = 5
+PARAMS = frozenset({*FIREWORKS_ONLY, "prompt_cache_key", "service_tier", "max_completion_tokens", "top_logprobs",
+                    "tools", "tool_choice", "extra_body"})
 
 
 class RequestParamsRule(ApiRule):
@@ -60,12 +62,12 @@ class RequestParamsRule(ApiRule):
 
     @classmethod
     def triage(cls, facts, settings) -> bool:
-        found = scan(facts)
-        return openai_context(facts) and bool(found.lines("chat", "completions", "responses") or cls._roles(facts))
+        return openai_context(facts) and bool(cls.lines(facts))
 
     @classmethod
     def lines(cls, facts) -> set[int]:
-        return scan(facts).lines("chat", "completions", "responses") | cls._roles(facts)
+        """Calls that pass a parameter this rule fixes (or **kwargs), and developer-role dicts."""
+        return scan(facts).passing(("chat", "completions", "responses"), PARAMS) | cls._roles(facts)
 
     @staticmethod
     def _roles(facts) -> set[int]:
