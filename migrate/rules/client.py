@@ -37,9 +37,8 @@ import ast
 import libcst as cst
 
 from migrate.facts import env_var_read
-
-from migrate.results import mask
 from migrate.rules._base import Rule
+from migrate.rules._config_values import FireworksValues
 from migrate.rules._names import (
     CLIENT_CLASSES,
     OPENAI_KEY_VARS,
@@ -53,8 +52,6 @@ from migrate.rules._names import (
     qualname,
     quote_of,
     rebuild_args,
-    renamed_env_read,
-    strict_env_read,
     string_value,
     url_kind,
 )
@@ -90,7 +87,7 @@ def _already_migrated(call: ast.Call, facts, settings) -> bool:
     return isinstance(key, ast.Subscript) or settings.api_key_read == "soft"
 
 
-class ClientRule(Rule):
+class ClientRule(FireworksValues, Rule):
     TRIGGER = r"\b(?:Async)?(?:OpenAI|Client)\b\s*(?:\(|as\b)"
 
     @classmethod
@@ -120,7 +117,7 @@ class ClientRule(Rule):
 
         base_arg = find_arg(updated, "base_url")
         if base_arg is None:
-            prepend.append(keyword_arg("base_url", self.base_url_value(quote)))
+            prepend.append(keyword_arg("base_url", self.fireworks_url(quote)))
             edits.append("base_url set to Fireworks")
         else:
             new_base = self.migrate_base_url(original, base_arg.value, quote)
@@ -132,7 +129,7 @@ class ClientRule(Rule):
 
         key_arg = find_arg(updated, "api_key")
         if key_arg is None:
-            prepend.append(keyword_arg("api_key", self.key_read(None, quote)))
+            prepend.append(keyword_arg("api_key", self.fireworks_key(None, quote)))
             edits.append(f"api_key reads {self.settings.api_key_env}")
         else:
             new_key = self.migrate_api_key(original, key_arg.value)
@@ -151,28 +148,12 @@ class ClientRule(Rule):
 
     # --- values ------------------------------------------------------------------------------
 
-    def base_url_value(self, quote: str) -> cst.BaseExpression:
-        url = make_string(self.settings.base_url, quote)
-        if self.settings.base_url_style == "env":
-            self.need_import("os")
-            return cst.Call(
-                cst.Attribute(cst.Attribute(cst.Name("os"), cst.Name("environ")), cst.Name("get")),
-                [cst.Arg(make_string(BASE_URL_ENV, quote), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(url)],
-            )
-        return url
-
-    def key_read(self, read, quote: str) -> cst.BaseExpression:
-        expr, needs_os = strict_env_read(read, self.settings.api_key_env, quote)
-        if needs_os:
-            self.need_import("os")
-        return expr
-
     def migrate_base_url(self, original: cst.Call, value: cst.BaseExpression, quote: str):
         """New value, None to keep it, or False when the construction is not ours to touch."""
         read = env_read(value, self.imports)
         if read is not None:
             if read.var in OPENAI_URL_VARS:
-                return self.base_url_value(quote_of(read.name_node))
+                return self.fireworks_url(quote_of(read.name_node))
             if read.var == BASE_URL_ENV:
                 return None
             self.note(original, "FW109", "warning", f"base_url reads {read.var}: left as is; make sure it is "
@@ -186,7 +167,7 @@ class ClientRule(Rule):
             return False
         kind = url_kind(url, self.settings.base_url)
         if kind == "openai":
-            return self.base_url_value(quote_of(value))
+            return self.fireworks_url(quote_of(value))
         if kind == "fireworks-malformed":
             self.note(original, "FW102", "info", f"base_url {url!r} normalised to {FIREWORKS_BASE_URL!r}")
             return make_string(FIREWORKS_BASE_URL, quote_of(value))
@@ -201,12 +182,7 @@ class ClientRule(Rule):
         read = env_read(value, self.imports)
         if read is not None:
             if read.var in OPENAI_KEY_VARS:
-                if self.settings.api_key_read == "soft":
-                    return renamed_env_read(value, read, target)
-                if read.default is not None:
-                    self.note(original, "FW107", "info", f"the default of the {read.var} read was dropped: "
-                              f"{target} must be set (a missing key should fail here, not reach Fireworks as OpenAI's)")
-                return self.key_read(read, quote_of(read.name_node))
+                return self.migrated_key_read(original, value, read, "FW107")
             if read.var == target:
                 if read.form == "call" and read.default is None and self.settings.api_key_read == "strict":
                     self.note(original, "FW108", "warning", f"a soft read of {target} returns None when it is unset, and the "
@@ -216,12 +192,7 @@ class ClientRule(Rule):
             return None
         literal = string_value(value)
         if literal is not None:
-            shown = mask(literal) if len(literal) >= 8 else repr(literal)
-            if len(literal) >= 8:
-                self.secret(literal)
-            self.note(original, "FW103", "warning", f"hard-coded API key {shown} replaced by os.environ[{target!r}]: "
-                      "keys do not belong in code; revoke it if it was real and set the variable instead")
-            return self.key_read(None, quote_of(value))  # type: ignore[arg-type]
+            return self.replaced_literal_key(original, value, literal, "FW103")  # type: ignore[arg-type]
         name = dotted(value)
         if name is not None and name.rsplit(".", 1)[-1] in self.ctx.facts.env_assigned.keys() | self.ctx.links.env_names:
             return None  # an env read in this file feeds it: the module_config rule handles that

@@ -34,22 +34,21 @@ import libcst as cst
 
 from migrate.results import mask
 from migrate.rules._base import Rule
+from migrate.rules._config_values import FireworksValues
 from migrate.rules._names import (
     CLIENT_CLASSES,
     OPENAI_KEY_VARS,
     OPENAI_URL_VARS,
     dotted,
     env_read,
-    find_arg,
     make_string,
     qualname,
     quote_of,
     renamed_env_read,
-    strict_env_read,
     string_value,
     url_kind,
 )
-from migrate.settings import BASE_URL_ENV, FIREWORKS_BASE_URL
+from migrate.settings import FIREWORKS_BASE_URL
 
 KEY_ATTRS = frozenset({"openai.api_key"})
 URL_ATTRS = frozenset({"openai.base_url", "openai.api_base"})
@@ -68,7 +67,7 @@ def uses_v0(called: set[str]) -> bool:
     return any(q.startswith("openai.") and q.split(".")[1] in V0_RESOURCES for q in called)
 
 
-class ModuleConfigRule(Rule):
+class ModuleConfigRule(FireworksValues, Rule):
     # env reads and writes, module configuration, module-client calls, client constructions and
     # `api_key=`/`base_url=` values (what a client is handed decides which env reads to rewrite)
     TRIGGER = r"OPENAI_(?:API_KEY|BASE_URL|API_BASE)|\b(?:api_key|base_url)\s*=|\b(?:Async)?(?:OpenAI|Client)\s*\(|\.(?:api_key|api_base|base_url|organization|project)\s*=|\.(?:chat|completions|embeddings|responses|audio|models|ChatCompletion|Completion|Embedding|Edit|Moderation|Image|Audio)\."
@@ -171,7 +170,7 @@ class ModuleConfigRule(Rule):
             if not self.sets_url and isinstance(target, cst.Attribute):
                 self.sets_url = True
                 url_target = target.with_changes(attr=cst.Name(self.url_attr))
-                line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(url_target)], self._url_value('"'))])
+                line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(url_target)], self.fireworks_url('"'))])
                 self.changed(original, f"{dotted(url_target)} set to Fireworks")
                 return cst.FlattenSentinel([result, line])
             return result
@@ -190,53 +189,24 @@ class ModuleConfigRule(Rule):
         return cst.RemoveFromParent()
 
     def _key_value(self, node, value: cst.BaseExpression) -> cst.BaseExpression | None:
-        target = self.settings.api_key_env
         read = env_read(value, self.imports)
         if read is not None:
-            return self._rewrite_key_read(node, value, read)
+            return self.migrated_key_read(node, value, read, "FW207")
         literal = string_value(value)
         if literal is not None:
-            shown = mask(literal) if len(literal) >= 8 else repr(literal)
-            if len(literal) >= 8:
-                self.secret(literal)
-            self.note(node, "FW203", "warning", f"hard-coded API key {shown} replaced by os.environ[{target!r}]: "
-                      "keys do not belong in code; revoke it if it was real and set the variable instead")
-            return self._strict(None, quote_of(value))  # type: ignore[arg-type]
+            return self.replaced_literal_key(node, value, literal, "FW203")  # type: ignore[arg-type]
         return None
-
-    def _rewrite_key_read(self, node, value, read) -> cst.BaseExpression | None:
-        target = self.settings.api_key_env
-        if read.var not in OPENAI_KEY_VARS:
-            return None
-        if self.settings.api_key_read == "soft":
-            return renamed_env_read(value, read, target)
-        if read.default is not None:
-            self.note(node, "FW207", "info", f"the default of the {read.var} read was dropped: {target} must be set")
-        return self._strict(read, quote_of(read.name_node))
-
-    def _strict(self, read, quote: str) -> cst.BaseExpression:
-        expr, needs_os = strict_env_read(read, self.settings.api_key_env, quote)
-        if needs_os:
-            self.need_import("os")
-        return expr
-
-    def _url_value(self, quote: str) -> cst.BaseExpression:
-        url = make_string(self.settings.base_url, quote)
-        if self.settings.base_url_style == "env":
-            self.need_import("os")
-            return cst.parse_expression(f"os.environ.get({quote}{BASE_URL_ENV}{quote}, {url.value})")
-        return url
 
     def _url(self, node, value: cst.BaseExpression) -> cst.BaseExpression | None:
         read = env_read(value, self.imports)
         if read is not None:
-            return self._url_value(quote_of(read.name_node)) if read.var in OPENAI_URL_VARS else None
+            return self.fireworks_url(quote_of(read.name_node)) if read.var in OPENAI_URL_VARS else None
         url = string_value(value)
         if url is None:
             return None
         kind = url_kind(url, self.settings.base_url)
         if kind == "openai":
-            return self._url_value(quote_of(value))  # type: ignore[arg-type]
+            return self.fireworks_url(quote_of(value))  # type: ignore[arg-type]
         if kind == "fireworks-malformed":
             self.note(node, "FW202", "info", f"base URL {url!r} normalised to {FIREWORKS_BASE_URL!r}")
             return make_string(FIREWORKS_BASE_URL, quote_of(value))  # type: ignore[arg-type]
@@ -285,10 +255,10 @@ class ModuleConfigRule(Rule):
         if read is None or read.var not in WATCHED_VARS or names.isdisjoint(self.fed) or not self.allowed(original):
             return updated
         if read.var in OPENAI_KEY_VARS:
-            new_value = self._rewrite_key_read(original, stmt.value, read)
+            new_value = self.migrated_key_read(original, stmt.value, read, "FW207")
             what = f"reads {self.settings.api_key_env}"
         else:
-            new_value = self._url_value(quote_of(read.name_node))
+            new_value = self.fireworks_url(quote_of(read.name_node))
             what = "is the Fireworks URL"
         if new_value is None:
             return updated
