@@ -128,7 +128,12 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), respect_gitignore:
         for entry in entries:
             path = entry.path
             if entry.is_symlink():
-                if entry.is_dir():
+                try:
+                    points_to_folder = entry.is_dir()
+                except OSError:  # a link to itself, or a loop of links: nothing to follow
+                    found.skipped.append((_display(path, cwd), "symbolic link loop"))
+                    continue
+                if points_to_folder:
                     found.skipped.append((_display(path, cwd), "folder link not followed"))
                     continue
                 if not wanted(entry.name) or excluded(path, root, False):

@@ -51,6 +51,7 @@ __all__ = [
     "ModelMap",
     "ModelMapError",
     "Retirement",
+    "claude_lookup",
     "format_table",
 ]
 
@@ -249,6 +250,23 @@ def format_table(model_map: ModelMap) -> list[tuple[str, str, str]]:
 def _default_map() -> ModelMap:
     text = (files(__package__ or "migrate") / "data" / "models.toml").read_text("utf-8")
     return _parse_default(tomllib.loads(text))
+
+
+@functools.cache
+def _claude_map() -> ModelMap:
+    text = (files(__package__ or "migrate") / "data" / "claude_models.toml").read_text("utf-8")
+    return _parse_default(tomllib.loads(text))
+
+
+def claude_lookup(claude_id: str, model_map: ModelMap | None = None) -> Mapping | None:
+    """The Fireworks entry for an Anthropic model id (``data/claude_models.toml``, same format
+    and resolution as the OpenAI map). A user entry for a Claude id (``--model
+    claude-sonnet-4=...`` or pyproject) lands in ``model_map`` and wins."""
+    if model_map is not None:
+        user = model_map.lookup(claude_id)
+        if user is not None and user.source != "default":
+            return user
+    return _claude_map().lookup(claude_id)
 
 
 def _parse_default(data: dict[str, Any]) -> ModelMap:

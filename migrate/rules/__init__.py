@@ -11,7 +11,16 @@ from functools import cache
 
 ALL_RULES: tuple[str, ...] = (
     "client",
+    # framework rules that rewrite key reads run before module_config, which notes OPENAI_* reads
+    "openai_v0",
+    "anthropic_sdk",
+    "langchain",
+    "llama_index",
+    "litellm",
     "module_config",
+    "azure",  # after module_config: it completes the Azure blocks module_config has seen
+    "agents_sdk",  # after client: it looks for the Fireworks URL the client rule wrote
+    "instructor",
     "model_names",
     "stream_usage",
     "request_params",
