@@ -16,11 +16,12 @@ import ast
 import difflib
 import functools
 import re
+import sys
 import time
 from typing import Callable
 
 from migrate import rules
-from migrate.facts import Facts, Links
+from migrate.facts import Facts, Links, split_lines
 from migrate.results import Outcome
 from migrate.settings import Settings
 
@@ -29,15 +30,6 @@ SKIP_FILE_RE = re.compile(r"#\s*fw-migrate:\s*skip-file\b")
 
 class EngineError(Exception):
     """The file cannot be migrated; the message is one line."""
-
-
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as Python counts them (str.splitlines also splits at form feeds and U+2028)."""
-    lines = _NEWLINE_RE.split(text)
-    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def line_mapper(before: str, after: str) -> Callable[[int], int]:
@@ -115,7 +107,14 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
     triaged = time.perf_counter()
     if not wanted:
         return Outcome(text, timings={"ast triage": triaged - started})
-    outcome = _run_rules(text, path, settings, facts, wanted, links)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # LibCST recurses once per part of a "a" "b" ... string
+    try:
+        outcome = _run_rules(text, path, settings, facts, wanted, links)
+    except RecursionError:
+        raise EngineError("too deeply nested for LibCST (a very long implicit string concatenation?); left unchanged") from None
+    finally:
+        sys.setrecursionlimit(limit)
     outcome.timings["ast triage"] = triaged - started
     outcome.timings["libcst parse+rules"] = time.perf_counter() - triaged
     return outcome

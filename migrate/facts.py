@@ -28,6 +28,8 @@ class ImportMap:
         found = self.names.get(name)
         if found is None and "openai" in self.star_modules and name[:1].isupper():
             return f"openai.{name}"
+        if found is None and name == "os":
+            return "os"  # `os.getenv(...)` reads the environment even where `import os` comes later
         return found or None  # "" marks an ambiguous name
 
     def resolve_dotted(self, dotted: str) -> str | None:
@@ -101,12 +103,21 @@ def env_var_read(node: ast.AST, imports: ImportMap) -> str | None:
     return None
 
 
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them (str.splitlines also splits at form feeds, U+2028, ...)."""
+    lines = _NEWLINE_RE.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def _nodes(tree: ast.Module, text: str | None, wanted: re.Pattern | None) -> list[ast.AST]:
     if text is None or wanted is None:
         return list(ast.walk(tree))
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = [0, *(match.end() for match in _NEWLINE_RE.finditer(text))]
+    if starts[-1] != len(text):
+        starts.append(len(text))
 
     def span(stmt: ast.stmt) -> tuple[int, int]:
         return starts[_first_line(stmt) - 1], starts[min(stmt.end_lineno or stmt.lineno, len(starts) - 1)]

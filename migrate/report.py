@@ -13,6 +13,7 @@ documents are framed by hand around the stream), so memory does not grow with th
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,10 +42,15 @@ def where(path: str, finding) -> str:
     return f"{path}:cell {cell}:{finding.line}" if cell is not None else f"{path}:{finding.line}"
 
 
+# Key-shaped strings are masked even when no rule registered them (a key in a line next to
+# one a rule changed shows up in the diff's context): OpenAI (sk-, sk-proj-), Fireworks (fw_).
+KEY_SHAPED = re.compile(r"\b(?:sk-(?:proj-|svcacct-|admin-)?|fw_)[A-Za-z0-9_\-]{16,}")
+
+
 def hide_secrets(text: str, secrets: set[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, mask(secret))
-    return text
+    return KEY_SHAPED.sub(lambda match: mask(match.group()), text)
 
 
 @dataclass

@@ -30,17 +30,32 @@ from migrate.results import FileResult
 from migrate.settings import Settings
 from migrate.sources import Migration, PythonSource, SourceError, migrate_document
 
-# Everything a rule can act on mentions one of these words. Keep in step with the rules.
-PREFILTER = re.compile(
-    rb"(?i:openai)"
-    # model_names: a quoted model id (a settings module read elsewhere) or a request on any client
-    rb"|[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-|accounts/fireworks/)"
-    rb"|\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b"
-    # stream_usage: a streamed request split over lines, on a client from another file
-    rb"|\bstream\s*=\s*True"
-    # framework rules: other SDKs and frameworks that reach OpenAI or Fireworks-compatible APIs
-    rb"|anthropic|Anthropic|litellm|langchain|llama_index|instructor|(?:from|import)\s+agents\b"
-)
+class Prefilter:
+    """Does a file mention anything a rule acts on? One cheap pass or two over the bytes.
+
+    Plain substring tests on a lower-cased copy first (memchr-fast), then a few regular
+    expressions that each start with a literal; one big alternation of all of them would
+    defeat the regex engine's fast paths (10 s on a 50 MB file instead of 0.1 s).
+    """
+
+    WORDS = (b"openai", b"anthropic", b"litellm", b"langchain", b"llama_index", b"instructor")
+    PATTERNS = tuple(re.compile(p) for p in (
+        # model_names: a quoted model id (a settings module read elsewhere)
+        rb"[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-|accounts/fireworks/)",
+        # a request on a client that comes from elsewhere
+        rb"\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b",
+        # stream_usage: a streamed request split over lines
+        rb"stream\s*=\s*True",
+        # the OpenAI Agents SDK
+        rb"(?:from|import)\s+agents\b",
+    ))
+
+    def search(self, data: bytes) -> bool:
+        lowered = data.lower()
+        return any(word in lowered for word in self.WORDS) or any(p.search(data) for p in self.PATTERNS)
+
+
+PREFILTER = Prefilter()
 
 MODES = ("write", "diff", "check")
 
@@ -67,6 +82,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
 def atomic_write(path: str, data: bytes) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     mode = stat.S_IMODE(os.stat(path).st_mode)
+    if not os.access(path, os.W_OK):  # replacing it would only need the folder's permission
+        raise PermissionError(13, "file is read-only")
     handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".fw-migrate")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -469,8 +469,6 @@ def test_unlistable_folder_for_real(shared_tree):
     assert MIGRATED_MARK in (root / "good.py").read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason="migrate/runner.py: atomic_write replaces a file its user may not write "
-                   "(rename needs only the folder's permission); reported to the lead")
 def test_read_only_file_for_real(shared_tree):
     root = shared_tree
     (root / "locked.py").write_text(GOOD)
@@ -566,8 +564,6 @@ def test_found_keys_are_never_printed_in_full(tmp_path, mode, output_format):
         assert not any(key in again for key in FOUND_KEYS.values())
 
 
-@pytest.mark.xfail(strict=True, reason="migrate/report.py masks only the keys a rule registered; a key on a "
-                   "rewritten line or in the diff's context is printed in full (reported to the lead)")
 def test_key_shaped_strings_in_a_diff_are_masked(tmp_path):
     secret_tree(tmp_path / "tree")
     printed = everything_printed(tmp_path / "tree", "diff", "text", cache=False)

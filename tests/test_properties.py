@@ -242,17 +242,11 @@ def test_client_code_inside_arbitrary_python_is_stable(client, generated, genera
     assert_parses_and_is_stable(code)
 
 
-@pytest.mark.xfail(strict=True, reason="migrate/rules/client.py: `os.getenv(...)` without `import os` is not an env "
-                   "read until another construction's rewrite adds `import os`; the second run then rewrites it "
-                   "(found by test_client_code_parses_and_is_stable; reported to the lead)")
 def test_env_read_without_import_os_is_stable():
     code = 'import openai\n\nclient = openai.OpenAI()\n\nother = openai.OpenAI(base_url=os.getenv("OPENAI_BASE_URL"))\n'
     assert_parses_and_is_stable(code)
 
 
-@pytest.mark.xfail(strict=True, reason="migrate/facts.py `_nodes` counts lines with str.splitlines, which also splits "
-                   "at \\x85, \\x1e, \\u2028...; statements after such a character are skipped or mis-placed "
-                   "(found by test_client_code_inside_arbitrary_python_is_stable; reported to the lead)")
 @pytest.mark.parametrize("separator", ["\x85", "\u2028", "\x1e\x85"], ids=["NEL", "LS", "RS+NEL"])
 def test_line_separators_inside_comments_do_not_hide_code(separator):
     code = (f"import openai\n# menu{separator} of the day\nclient = openai.OpenAI()\n"

@@ -22,7 +22,7 @@ from typing import Callable, ClassVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migrate.facts import Facts, Links, statement_spans
+from migrate.facts import Facts, Links, split_lines, statement_spans
 from migrate.results import Change, Note
 from migrate.settings import Settings
 
@@ -34,7 +34,7 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
     if "fw-migrate:" not in text:
         return {}
     found: dict[int, frozenset[str] | None] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         match = SUPPRESS_RE.search(line)
         if match:
             listed = match.group(1)
@@ -206,7 +206,7 @@ class Rule(cst.CSTTransformer):
         if cached is None:
             mini = cst.Module(body=[stmt])  # type: ignore[list-item]
             table = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
-            cached = (table, mini.code.splitlines(), table[stmt].start.line)
+            cached = (table, split_lines(mini.code), table[stmt].start.line)
             self._positions[id(stmt)] = cached
         return cached
 
