@@ -76,7 +76,7 @@ def sparse(workdir: Path, repeat: int) -> dict:
     ruff = shutil.which("ruff") or shutil.which("ruff", path=os.path.dirname(sys.executable))
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     tree = workdir / "stdlib"
-    shutil.copytree(stdlib, tree, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests"))
+    shutil.copytree(stdlib, tree, ignore=shutil.ignore_patterns("site-packages", "__pycache__"))
     files = sum(1 for _ in tree.rglob("*.py"))
     fw = median([*FW, "--check", "--no-cache", "--quiet", str(tree)], repeat)
     row = {"files": files, "fw-migrate": fw}

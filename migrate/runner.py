@@ -33,26 +33,32 @@ from migrate.sources import Migration, PythonSource, SourceError, migrate_docume
 class Prefilter:
     """Does a file mention anything a rule acts on? One cheap pass or two over the bytes.
 
-    Plain substring tests on a lower-cased copy first (memchr-fast), then a few regular
-    expressions that each start with a literal; one big alternation of all of them would
+    Plain substring tests on a lower-cased copy (memchr-fast); a regular expression confirms
+    only where one of its literals is present. One big alternation of all the patterns would
     defeat the regex engine's fast paths (10 s on a 50 MB file instead of 0.1 s).
     """
 
     WORDS = (b"openai", b"anthropic", b"litellm", b"langchain", b"llama_index", b"instructor")
-    PATTERNS = tuple(re.compile(p) for p in (
+    # (literals one of which must be in the lower-cased bytes, the pattern to confirm with)
+    GUARDED = tuple((words, re.compile(pattern)) for words, pattern in (
         # model_names: a quoted model id (a settings module read elsewhere)
-        rb"[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-|accounts/fireworks/)",
+        ((b"gpt-", b"text-embedding-", b"davinci", b"babbage", b"whisper-", b"dall-e", b"tts-", b"accounts/fireworks/",
+          b"'o", b'"o'),
+         rb"[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-|accounts/fireworks/)"),
         # a request on a client that comes from elsewhere
-        rb"\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b",
+        ((b"completions.", b"embeddings.", b"responses.", b"transcriptions.", b"translations."),
+         rb"\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b"),
         # stream_usage: a streamed request split over lines
-        rb"stream\s*=\s*True",
+        ((b"stream",), rb"stream\s*=\s*True"),
         # the OpenAI Agents SDK
-        rb"(?:from|import)\s+agents\b",
+        ((b"agents",), rb"(?:from|import)\s+agents\b"),
     ))
 
     def search(self, data: bytes) -> bool:
         lowered = data.lower()
-        return any(word in lowered for word in self.WORDS) or any(p.search(data) for p in self.PATTERNS)
+        if any(word in lowered for word in self.WORDS):
+            return True
+        return any(any(w in lowered for w in words) and pattern.search(data) for words, pattern in self.GUARDED)
 
 
 PREFILTER = Prefilter()
