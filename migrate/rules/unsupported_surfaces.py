@@ -32,6 +32,7 @@ import libcst as cst
 
 from migrate.rules._base import Rule
 from migrate.rules._calls import WRAPPERS, chain, model_map, openai_context
+from migrate.rules._fine_tuning import is_fine_tune_upload, job_recipe, upload_recipe
 from migrate.rules._names import find_arg, string_value
 from migrate.rules._scan import scan
 
@@ -119,8 +120,22 @@ class UnsupportedSurfacesRule(Rule):
         if found is None or (found == "transcription" and self.handled_elsewhere(original)):
             return updated
         code, message = NOTES[found]
+        if found == "files" and names[-1] == "create" and is_fine_tune_upload(original):
+            message = upload_recipe(original)
+        elif found == "fine_tuning" and names[-2:] == ("jobs", "create"):
+            message = job_recipe(original, self.base_model(original))
         self.note(original, code, "error", message)
         return updated
+
+    def base_model(self, call: cst.Call) -> str | None:
+        model = find_arg(call, "model")
+        name = string_value(model.value) if model is not None else None
+        if not name:
+            return None
+        if name.startswith("accounts/"):
+            return name
+        mapping = model_map(self.settings).lookup(name)
+        return mapping.target if mapping is not None else None
 
     def handled_elsewhere(self, call: cst.Call) -> bool:
         if scan(self.ctx.facts).audio_host:
