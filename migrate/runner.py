@@ -31,34 +31,53 @@ from migrate.settings import Settings
 from migrate.sources import Migration, PythonSource, SourceError, migrate_document
 
 class Prefilter:
-    """Does a file mention anything a rule acts on? One cheap pass or two over the bytes.
+    """Does a file mention anything a rule acts on? One pass over the bytes, then rarely a regex.
 
-    Plain substring tests on a lower-cased copy (memchr-fast); a regular expression confirms
-    only where one of its literals is present. One big alternation of all the patterns would
-    defeat the regex engine's fast paths (10 s on a 50 MB file instead of 0.1 s).
+    Every literal below is found in a single Aho-Corasick pass over a lower-cased copy
+    (pyahocorasick); a file holding one of WORDS passes at once, and a file holding one of
+    the other literals passes when that literal's pattern confirms it. Many separate substring
+    scans, or one regex alternation of all of them, cost 4 to 80 times as much.
     """
 
-    WORDS = (b"openai", b"anthropic", b"litellm", b"langchain", b"llama_index", b"instructor")
-    # (literals one of which must be in the lower-cased bytes, the pattern to confirm with)
-    GUARDED = tuple((words, re.compile(pattern)) for words, pattern in (
+    WORDS = ("openai", "anthropic", "litellm", "langchain", "llama_index", "instructor")
+    # literal (lower-cased) -> the pattern that must confirm it on the original bytes
+    GUARDED = {
+        **{word: "model" for word in ("gpt-", "text-embedding-", "davinci", "babbage", "whisper-", "dall-e", "tts-",
+                                       "accounts/fireworks/")},
+        **{f"{quote}o{digit}": "model" for quote in "'\"" for digit in "123456789"},
+        **{f"{name}.": "request" for name in ("completions", "embeddings", "responses", "transcriptions", "translations")},
+        "stream": "stream",
+        "agents": "agents",
+    }
+    PATTERNS = {
         # model_names: a quoted model id (a settings module read elsewhere)
-        ((b"gpt-", b"text-embedding-", b"davinci", b"babbage", b"whisper-", b"dall-e", b"tts-", b"accounts/fireworks/",
-          b"'o", b'"o'),
-         rb"[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-|accounts/fireworks/)"),
+        "model": re.compile(rb"[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e"
+                            rb"|tts-|accounts/fireworks/)"),
         # a request on a client that comes from elsewhere
-        ((b"completions.", b"embeddings.", b"responses.", b"transcriptions.", b"translations."),
-         rb"\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b"),
+        "request": re.compile(rb"\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b"),
         # stream_usage: a streamed request split over lines
-        ((b"stream",), rb"stream\s*=\s*True"),
+        "stream": re.compile(rb"stream\s*=\s*True"),
         # the OpenAI Agents SDK
-        ((b"agents",), rb"(?:from|import)\s+agents\b"),
-    ))
+        "agents": re.compile(rb"(?:from|import)\s+agents\b"),
+    }
+
+    def __init__(self) -> None:
+        import ahocorasick
+
+        self.automaton = ahocorasick.Automaton()
+        for word in self.WORDS:
+            self.automaton.add_word(word, None)
+        for literal, pattern in self.GUARDED.items():
+            self.automaton.add_word(literal, pattern)
+        self.automaton.make_automaton()
 
     def search(self, data: bytes) -> bool:
-        lowered = data.lower()
-        if any(word in lowered for word in self.WORDS):
-            return True
-        return any(any(w in lowered for w in words) and pattern.search(data) for words, pattern in self.GUARDED)
+        pending: set[str] = set()
+        for _, pattern in self.automaton.iter(data.lower().decode("latin-1")):
+            if pattern is None:
+                return True
+            pending.add(pattern)
+        return any(self.PATTERNS[name].search(data) for name in pending)
 
 
 PREFILTER = Prefilter()
