@@ -12,6 +12,7 @@ whether the file can need that rule at all. Files no rule wants never meet LibCS
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -116,17 +117,22 @@ def _nodes(tree: ast.Module, text: str | None, wanted: re.Pattern | None) -> lis
     if text is None or wanted is None:
         return list(ast.walk(tree))
     starts = [0, *(match.end() for match in _NEWLINE_RE.finditer(text))]
-    if starts[-1] != len(text):
-        starts.append(len(text))
 
-    def span(stmt: ast.stmt) -> tuple[int, int]:
-        return starts[_first_line(stmt) - 1], starts[min(stmt.end_lineno or stmt.lineno, len(starts) - 1)]
+    def hit_lines(pattern: re.Pattern) -> list[int]:
+        """Lines where a match of `pattern` starts: one scan of the text, not one per statement."""
+        return [bisect.bisect_right(starts, match.start()) for match in pattern.finditer(text)]
 
+    def holds(stmt: ast.stmt, lines: list[int]) -> bool:
+        first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
+        index = bisect.bisect_left(lines, first)
+        return index < len(lines) and lines[index] <= last
+
+    hits = hit_lines(wanted)
     nodes: list[ast.AST] = [tree]
     skipped: list[ast.stmt] = []
     aliases: set[str] = set()
     for stmt in tree.body:
-        if wanted.search(text, *span(stmt)):
+        if holds(stmt, hits):
             walked = list(ast.walk(stmt))
             nodes.extend(walked)
             aliases.update(a.asname for n in walked if isinstance(n, (ast.Import, ast.ImportFrom))
@@ -134,9 +140,9 @@ def _nodes(tree: ast.Module, text: str | None, wanted: re.Pattern | None) -> lis
         else:
             skipped.append(stmt)
     # `from openai import OpenAI as C` makes `C(...)` interesting although no trigger names it
-    alias_re = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(aliases)))) if aliases else None
+    alias_hits = hit_lines(re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(aliases))))) if aliases else []
     for stmt in skipped:
-        nodes.extend(ast.walk(stmt) if alias_re and alias_re.search(text, *span(stmt)) else (stmt,))
+        nodes.extend(ast.walk(stmt) if holds(stmt, alias_hits) else (stmt,))
     return nodes
 
 
