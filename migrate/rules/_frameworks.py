@@ -14,8 +14,9 @@ from collections import Counter
 import libcst as cst
 
 from migrate.facts import dotted_name
-from migrate.model_map import Mapping, ModelMap, ModelMapError, claude_lookup
+from migrate.model_map import Mapping, ModelMap, claude_lookup
 from migrate.rules._base import Rule
+from migrate.rules._calls import model_map
 from migrate.rules._config_values import FireworksValues
 from migrate.rules._names import (
     OPENAI_URL_VARS,
@@ -29,7 +30,6 @@ from migrate.rules._names import (
 )
 from migrate.settings import BASE_URL_ENV, FIREWORKS_BASE_URL
 
-_MAPS: dict[str, ModelMap] = {}
 
 
 class FrameworkRule(FireworksValues, Rule):
@@ -41,17 +41,6 @@ class FrameworkRule(FireworksValues, Rule):
 
     def finish(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return updated
-
-
-def model_map(settings) -> ModelMap:
-    """The map for these settings, built once per process (the CLI rejects bad entries first)."""
-    key = repr((settings.models, settings.model_flags))
-    if key not in _MAPS:
-        try:
-            _MAPS[key] = ModelMap.load(dict(settings.models), settings.model_flags)
-        except (ModelMapError, TypeError, ValueError):
-            _MAPS[key] = ModelMap.load()
-    return _MAPS[key]
 
 
 def code_of(node: cst.CSTNode) -> str:
