@@ -123,7 +123,12 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
 def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: list, links: Links) -> Outcome:
     import libcst as cst
 
-    from migrate.rules._base import FileContext, align_statements, carry_spans, suppressions
+    from migrate.rules._base import (
+        FileContext,
+        align_statements,
+        carry_spans,
+        suppressions,
+    )
 
     try:
         module = cst.parse_module(text)
@@ -134,7 +139,7 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
     align_statements(module.body, facts.tree.body, ctx.spans)
     for rule in wanted:
         before = len(ctx.changes)
-        rewritten = module.visit(rule(ctx))
+        rewritten = module.visit(rule.transformer()(ctx))
         if len(ctx.changes) == before:
             continue  # a pass rebuilds every node it visits: keep the tree the spans know
         if rule is not wanted[-1]:

@@ -7,8 +7,8 @@ import sys
 from importlib.resources import files
 
 import pytest
-
 from helpers import migrate
+
 from migrate.model_map import FIREWORKS_MODELS, ModelMap, claude_lookup
 from migrate.runner import PREFILTER
 from migrate.settings import SettingsError, from_mapping
@@ -82,11 +82,11 @@ def test_framework_native_rejects_other_values():
     ],
 )
 def test_prefilter_lets_framework_files_through(source):
-    assert PREFILTER.search(source)
+    assert PREFILTER(source)
 
 
 def test_prefilter_still_drops_unrelated_files():
-    assert not PREFILTER.search(b"import requests\n\nagents = []  # travel agents\nprint(agents)\n")
+    assert not PREFILTER(b"import requests\n\nagents = []  # travel agents\nprint(agents)\n")
 
 
 def test_framework_rules_keep_positions_for_later_rules():

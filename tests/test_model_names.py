@@ -96,11 +96,11 @@ def test_a_local_of_a_function_is_never_linked_across_files():
 
 
 def test_the_prefilter_lets_through_files_that_only_name_models_or_make_requests():
-    assert PREFILTER.search(b'CHAT_MODEL = "gpt-4o"\n')
-    assert PREFILTER.search(b"EMBED = 'text-embedding-3-small'\n")
-    assert PREFILTER.search(b"self.client.chat.completions.create(model=self.model)\n")
-    assert PREFILTER.search(b'MODEL = "accounts/fireworks/models/deepseek-v4-pro"\n')
-    assert not PREFILTER.search(b'"""The gpt-4o docs."""\nx = 1\n')
+    assert PREFILTER(b'CHAT_MODEL = "gpt-4o"\n')
+    assert PREFILTER(b"EMBED = 'text-embedding-3-small'\n")
+    assert PREFILTER(b"self.client.chat.completions.create(model=self.model)\n")
+    assert PREFILTER(b'MODEL = "accounts/fireworks/models/deepseek-v4-pro"\n')
+    assert not PREFILTER(b'"""The gpt-4o docs."""\nx = 1\n')
 
 
 def test_rewrites_survive_the_client_rule_editing_the_same_lines():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from migrate import runner
-from migrate.runner import Job, process, run
+from migrate.runner import Job, run
 from migrate.settings import Settings
 
 WRITE, CHECK, DIFF = Job(Settings(), "write"), Job(Settings(), "check"), Job(Settings(), "diff")
@@ -164,3 +164,90 @@ def test_diff_names_paths_and_marks_missing_final_newline(tmp_path):
     result = migrate_file(path, DIFF)
     assert "\\ No newline at end of file" in result.diff
     assert result.diff.splitlines()[0] == f"--- a/{str(path).lstrip('/')}"
+
+
+PREFILTER_SAMPLES = [
+    b"import openai\n",
+    b"from OpenAI import x\n",  # the library words match in any case
+    b"KEY = os.environ['OPENAI_API_KEY']\n",
+    b"from langchain_openai import ChatOpenAI\n",
+    b"MODEL = 'o3-mini'\n",
+    b'MODEL = "o1"\n',
+    b'INI = "o4=1\\n"\n',  # o4 here is no model id
+    b'MODEL = "gpt-4o"\n',
+    b"MODEL = 'GPT-4o'\n",  # a model id is matched as written: upper case is not an id
+    b"self.client.chat.completions.create(model=m)\n",
+    b"client.chat.completions.creator\n",  # not a request: `\b` after the method
+    b"resp = call(stream = True)\n",
+    b"resp = call(stream=true)\n",
+    b"from agents import Agent\n",
+    b"agents = []  # travel agents\n",
+    b"The gpt-4o docs\n",
+    b"\xff\xfe\x00o\x00p\x00e\x00n\x00a\x00i",  # UTF-16: no ASCII run, no match
+    b"caf\xe9 = 'o1'\n",  # Latin-1 bytes before a match
+    b"x = 1\n" * 1000,
+    b"",
+]
+
+
+@pytest.mark.parametrize("data", PREFILTER_SAMPLES)
+def test_prefilter_answers_the_same_with_re2_and_with_re(data):
+    """google-re2 is the fast path; Python's `re` runs the same pattern when it is missing."""
+    import re
+
+    assert runner.PREFILTER.engine == "re2"
+    assert runner.PREFILTER(data) == bool(re.search(runner.Prefilter.SOURCE, data))
+
+
+def test_prefilter_falls_back_to_re_without_re2(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "re2", None)  # `import re2` now raises ImportError
+    fallback = runner.Prefilter()
+    assert fallback.engine == "re"
+    assert [fallback(data) for data in PREFILTER_SAMPLES] == [runner.PREFILTER(data) for data in PREFILTER_SAMPLES]
+    assert [fallback(data) for data in PREFILTER_SAMPLES[:4]] == [True] * 4
+    assert not fallback(b"agents = []  # travel agents\n")
+
+
+def test_prefilter_verdicts_on_model_ids():
+    verdicts = {data: runner.PREFILTER(data) for data in PREFILTER_SAMPLES}
+    assert verdicts[b'MODEL = "o1"\n'] and verdicts[b"MODEL = 'o3-mini'\n"] and verdicts[b'MODEL = "gpt-4o"\n']
+    assert not verdicts[b'INI = "o4=1\\n"\n']
+    assert not verdicts[b"MODEL = 'GPT-4o'\n"]
+    assert not verdicts[b"The gpt-4o docs\n"]
+
+
+LIBCST_PROBE = """
+import sys
+from migrate import rules
+from migrate.engine import migrate_text
+from migrate.settings import Settings
+
+for name in rules.ALL_RULES:
+    rules.load(name).triage  # every rule's LibCST-free part
+before = sorted(m for m in sys.modules if m.startswith("libcst."))
+outcome = migrate_text(sys.argv[1], "probe.py", Settings())
+after = sorted(m for m in sys.modules if m.startswith("libcst."))
+print(len(before), len(after), outcome.code != sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # mentions openai and passes every text trigger, but the `ast` triage finds nothing to do
+    ("import openai\n\nprint(openai.__version__)\n", "0 0 False"),
+    # a client to rewrite: now LibCST is loaded, and the file changes
+    ("from openai import OpenAI\n\nclient = OpenAI()\n", "changed"),
+])
+def test_libcst_is_imported_only_when_a_file_needs_a_rewrite(source, expected):
+    """Loading the rules and triaging a file leave LibCST unimported (rules/_lazy.py)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", LIBCST_PROBE, source], capture_output=True, text=True, check=True)
+    before, after, changed = result.stdout.split()
+    assert before == "0"
+    if expected == "changed":
+        assert int(after) > 50 and changed == "True"
+    else:
+        assert f"{before} {after} {changed}" == expected

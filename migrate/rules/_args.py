@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from migrate.rules._lazy import cst
 from migrate.rules._names import keyword_arg, make_string, quote_of, string_value
 
 # --- literal values ---------------------------------------------------------------------------

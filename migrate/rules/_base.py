@@ -19,11 +19,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from migrate.facts import Facts, Links, split_lines, statement_spans
 from migrate.results import Change, Note
+from migrate.rules._lazy import cst, transformer
 from migrate.settings import Settings
 
 SUPPRESS_RE = re.compile(r"#\s*fw-migrate:\s*ignore(?:\[([^\]]*)\])?")
@@ -42,15 +40,16 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
     return found
 
 
-# LibCST compound statement -> the ast classes it can stand for, and the bodies to pair up.
-_PAIRS: dict[type, tuple[tuple[type, ...], str]] = {
-    cst.FunctionDef: ((ast.FunctionDef, ast.AsyncFunctionDef), "body"),
-    cst.ClassDef: ((ast.ClassDef,), "body"),
-    cst.For: ((ast.For, ast.AsyncFor), "body"),
-    cst.While: ((ast.While,), "body"),
-    cst.With: ((ast.With, ast.AsyncWith), "body"),
-    cst.If: ((ast.If,), "body"),
-    cst.Try: ((ast.Try,), "body"),
+# LibCST compound statement (its class name) -> the ast classes it can stand for, and the
+# bodies to pair up.
+_PAIRS: dict[str, tuple[tuple[type, ...], str]] = {
+    "FunctionDef": ((ast.FunctionDef, ast.AsyncFunctionDef), "body"),
+    "ClassDef": ((ast.ClassDef,), "body"),
+    "For": ((ast.For, ast.AsyncFor), "body"),
+    "While": ((ast.While,), "body"),
+    "With": ((ast.With, ast.AsyncWith), "body"),
+    "If": ((ast.If,), "body"),
+    "Try": ((ast.Try,), "body"),
 }
 
 
@@ -74,7 +73,7 @@ def align_statements(cst_body, ast_body: list[ast.stmt], spans: dict[int, tuple[
         if index >= len(lines):
             return
         twin = ast_body[index]
-        pair = _PAIRS.get(type(stmt))
+        pair = _PAIRS.get(type(stmt).__name__)
         if pair is not None and not isinstance(twin, pair[0]):
             return
         spans[id(stmt)] = lines[index]
@@ -140,7 +139,10 @@ class FileContext:
     current_lines: list[str] = field(default_factory=list)
 
 
-class Rule(cst.CSTTransformer):
+class Rule:
+    """A rule's LibCST-free part (TRIGGER, triage, lines) plus the visit_/leave_ methods that
+    `transformer()` turns into a `cst.CSTTransformer` once a file needs the rule to run."""
+
     name: ClassVar[str] = ""
     # A regular expression (text) that every file this rule can act on matches; the engine
     # tries it before the `ast` parse. None: no cheap test, always parse.
@@ -159,6 +161,11 @@ class Rule(cst.CSTTransformer):
         self._skipped: set[int] = set()
         self._statements: list[cst.CSTNode] = []  # enclosing statements with a known span
         self._positions: dict[int, tuple] = {}
+
+    @classmethod
+    def transformer(cls) -> type:
+        """This rule as a LibCST transformer class (built once; this imports LibCST)."""
+        return transformer(cls)
 
     @classmethod
     def triage(cls, facts: Facts, settings: Settings) -> bool:
@@ -204,6 +211,8 @@ class Rule(cst.CSTTransformer):
     def _statement_positions(self, stmt: cst.CSTNode):
         cached = self._positions.get(id(stmt))
         if cached is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
             mini = cst.Module(body=[stmt])  # type: ignore[list-item]
             table = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
             cached = (table, split_lines(mini.code), table[stmt].start.line)

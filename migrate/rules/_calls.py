@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import libcst as cst
-
 from migrate.facts import Facts
 from migrate.model_map import ModelMap, ModelMapError
 from migrate.rules._args import is_name
 from migrate.rules._base import Rule
+from migrate.rules._lazy import cst
 from migrate.rules._names import string_value
 
 WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})

@@ -6,9 +6,8 @@ configuration, ...), so a key is migrated the same way wherever it is configured
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.results import mask
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     OPENAI_KEY_VARS,
     EnvRead,

@@ -13,8 +13,7 @@ import json
 import os
 import re
 
-import libcst as cst
-
+from migrate.rules._lazy import cst
 from migrate.rules._names import find_arg, string_value
 
 API = "https://api.fireworks.ai/v1/accounts/<account-id>"

@@ -11,13 +11,12 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-import libcst as cst
-
 from migrate.facts import dotted_name
 from migrate.model_map import Mapping, ModelMap, claude_lookup
 from migrate.rules._base import Rule
 from migrate.rules._calls import model_map
 from migrate.rules._config_values import FireworksValues
+from migrate.rules._lazy import cst, transformer
 from migrate.rules._names import (
     OPENAI_URL_VARS,
     dotted,
@@ -29,7 +28,6 @@ from migrate.rules._names import (
     url_kind,
 )
 from migrate.settings import BASE_URL_ENV, FIREWORKS_BASE_URL
-
 
 
 class FrameworkRule(FireworksValues, Rule):
@@ -296,11 +294,11 @@ class ClassSwap:
         counts = _name_counts(self.facts.tree)
         done = {name: target for name, target in self.wanted.items() if counts[name] == self.swapped[name]}
         if done:
-            fixer = _ImportFixer(done, self.rule.imports)
+            fixer = transformer(_ImportFixer)(done, self.rule.imports)
             module = module.visit(fixer)
             self.needed -= fixer.satisfied
         if self.needed:
-            joiner = _ImportJoiner(self.needed)
+            joiner = transformer(_ImportJoiner)(self.needed)
             module = module.visit(joiner)
             self.needed -= joiner.joined
         for new_module, new_name in sorted(self.needed):
@@ -308,7 +306,7 @@ class ClassSwap:
         return module
 
 
-class _ImportFixer(cst.CSTTransformer):
+class _ImportFixer:  # a CSTTransformer through _lazy.transformer
     """Rename, move or drop the `from M import Old` aliases whose names are no longer used."""
 
     def __init__(self, done: dict[str, tuple[str, str | None]], imports):
@@ -359,7 +357,7 @@ class _ImportFixer(cst.CSTTransformer):
         return None
 
 
-class _ImportJoiner(cst.CSTTransformer):
+class _ImportJoiner:  # a CSTTransformer through _lazy.transformer
     """`from agents import Agent` -> `from agents import set_tracing_disabled, Agent`, wherever that
     import is (in a try block, a function): the new name stays under the same guard."""
 

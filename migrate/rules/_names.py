@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import libcst as cst
-
 from migrate.facts import ENV_READERS, ImportMap
+from migrate.rules._lazy import cst
 
 CLIENT_CLASSES = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "openai.Client", "openai.AsyncClient"})
 OPENAI_KEY_VARS = frozenset({"OPENAI_API_KEY"})

@@ -35,9 +35,8 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
-
 from migrate.rules._frameworks import ClassSwap, FrameworkRule, ModelNotes, model_map
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     find_arg,
     keyword_arg,

@@ -33,8 +33,6 @@ Docs: https://docs.fireworks.ai/tools-sdks/anthropic-compatibility
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._frameworks import (
     FrameworkRule,
     ModelNotes,
@@ -43,6 +41,7 @@ from migrate.rules._frameworks import (
     migrate_key,
     quote_in,
 )
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     dotted,
     env_read,

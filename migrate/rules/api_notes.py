@@ -27,10 +27,9 @@ Docs: https://docs.fireworks.ai/structured-responses/structured-response-formatt
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._args import code_of, int_value, is_name
 from migrate.rules._calls import ApiRule, api_call, openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import string_value
 from migrate.rules._scan import scan
 

@@ -36,8 +36,6 @@ Docs: https://docs.fireworks.ai/tools-sdks/openai-compatibility
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._frameworks import (
     AZURE_DATA_SOURCES,
     ClassSwap,
@@ -54,6 +52,7 @@ from migrate.rules._frameworks import (
     suggestion,
     url_value,
 )
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     dotted,
     find_arg,

@@ -34,11 +34,10 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
-
 from migrate.facts import env_var_read
 from migrate.rules._base import Rule
 from migrate.rules._config_values import FireworksValues
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     CLIENT_CLASSES,
     OPENAI_KEY_VARS,

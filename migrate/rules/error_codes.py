@@ -18,11 +18,10 @@ Docs: https://docs.fireworks.ai/guides/inference-error-codes
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._args import code_of
 from migrate.rules._base import Rule
 from migrate.rules._calls import openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import string_value
 from migrate.rules._scan import scan
 

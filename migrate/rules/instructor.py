@@ -21,9 +21,8 @@ Docs: https://python.useinstructor.com/integrations/fireworks/
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._frameworks import FrameworkRule, ModelNotes, model_map
+from migrate.rules._lazy import cst
 from migrate.rules._names import dotted, find_arg, qualname, string_value
 
 WRAPPERS = frozenset({"instructor.from_openai", "instructor.patch", "instructor.apatch"})

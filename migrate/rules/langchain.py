@@ -34,8 +34,6 @@ https://python.langchain.com/docs/integrations/providers/fireworks/
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._frameworks import (
     ClassSwap,
     FrameworkRule,
@@ -48,6 +46,7 @@ from migrate.rules._frameworks import (
     quote_in,
     url_value,
 )
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     OPENAI_KEY_VARS,
     dotted,

@@ -28,8 +28,6 @@ Docs: https://docs.litellm.ai/docs/providers/fireworks_ai
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.results import mask
 from migrate.rules._frameworks import (
     FrameworkRule,
@@ -42,6 +40,7 @@ from migrate.rules._frameworks import (
     quote_in,
     suggestion,
 )
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     OPENAI_KEY_VARS,
     env_read,

@@ -39,8 +39,6 @@ Docs: https://docs.llamaindex.ai/en/stable/api_reference/llms/openai_like/
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._frameworks import (
     ClassSwap,
     FrameworkRule,
@@ -53,6 +51,7 @@ from migrate.rules._frameworks import (
     quote_in,
     url_value,
 )
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     OPENAI_KEY_VARS,
     dotted,

@@ -28,8 +28,6 @@ Docs: https://docs.fireworks.ai/tools-sdks/openai-compatibility
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._args import (
     append_args,
     call_quote,
@@ -42,6 +40,7 @@ from migrate.rules._args import (
     remove_args,
 )
 from migrate.rules._calls import ApiRule, api_call, openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import keyword_arg, make_string, string_value
 from migrate.rules._scan import scan
 

@@ -53,12 +53,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from migrate.facts import dotted_name, env_var_read
 from migrate.model_map import Mapping, ModelMap
 from migrate.rules._base import Rule
 from migrate.rules._calls import model_map, openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import string_value
 
 REQUESTS = tuple(tuple(path.split(".")) for path in (
@@ -418,7 +417,7 @@ def analyse(facts, models: ModelMap, model_feeds: frozenset[str]) -> Plan:
 
 
 class ModelNamesRule(Rule):
-    TRIGGER = (r"(?i:openai)|[\"'](?:gpt-|chatgpt-|o[1-9]|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-"
+    TRIGGER = (r"(?i:openai)|[\"'](?:gpt-|chatgpt-|o[1-9][-\"']|text-embedding-|text-davinci|davinci|babbage|whisper-|dall-e|tts-"
                r"|accounts/fireworks/)|\.(?:completions|embeddings|responses|transcriptions|translations)\.(?:create|parse|stream)\b")
 
     @classmethod

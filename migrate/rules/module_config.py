@@ -30,11 +30,10 @@ Docs: https://docs.fireworks.ai/tools-sdks/openai-compatibility
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.results import mask
 from migrate.rules._base import Rule
 from migrate.rules._config_values import FireworksValues
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     CLIENT_CLASSES,
     OPENAI_KEY_VARS,

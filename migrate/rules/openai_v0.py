@@ -37,8 +37,6 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-import libcst as cst
-
 from migrate.rules._frameworks import (
     AZURE_DATA_SOURCES,
     FrameworkRule,
@@ -51,6 +49,7 @@ from migrate.rules._frameworks import (
     suggestion,
     url_value,
 )
+from migrate.rules._lazy import cst
 from migrate.rules._names import (
     OPENAI_KEY_VARS,
     OPENAI_URL_VARS,

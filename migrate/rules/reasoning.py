@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import re
 
-import libcst as cst
-
 from migrate.rules._args import code_of, int_value, is_name
 from migrate.rules._calls import ApiRule, api_call, model_map, openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import string_value
 from migrate.rules._scan import scan
 

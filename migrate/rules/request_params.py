@@ -35,8 +35,6 @@ Docs: https://docs.fireworks.ai/api-reference/post-chatcompletions
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._args import (
     code_of,
     extra_body_edit,
@@ -45,6 +43,7 @@ from migrate.rules._args import (
     remove_args,
 )
 from migrate.rules._calls import ApiRule, api_call, call_name, openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import make_string, quote_of, string_value
 from migrate.rules._scan import scan
 

@@ -68,10 +68,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from migrate.rules._base import Rule
 from migrate.rules._calls import openai_context
+from migrate.rules._lazy import cst
 from migrate.rules._names import find_arg, has_star_args, keyword_arg, string_value
 
 USAGE_VAR = "_fw_usage"

@@ -24,11 +24,10 @@ Docs: https://github.com/openai/tiktoken
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrate.rules._args import code_of
 from migrate.rules._base import Rule
 from migrate.rules._calls import model_map
+from migrate.rules._lazy import cst
 from migrate.rules._names import dotted, make_string, qualname, string_value
 from migrate.rules._scan import scan
 

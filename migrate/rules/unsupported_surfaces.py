@@ -28,11 +28,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-import libcst as cst
-
 from migrate.rules._base import Rule
 from migrate.rules._calls import WRAPPERS, chain, model_map, openai_context
 from migrate.rules._fine_tuning import is_fine_tune_upload, job_recipe, upload_recipe
+from migrate.rules._lazy import cst
 from migrate.rules._names import find_arg, string_value
 from migrate.rules._scan import scan
 
