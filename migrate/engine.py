@@ -18,12 +18,13 @@ import functools
 import re
 import sys
 import time
-from typing import Callable
+from typing import Callable, Collection
 
 from migrate import rules
 from migrate.facts import Facts, Links, split_lines
 from migrate.results import Outcome
 from migrate.settings import Settings
+from migrate.textscan import LineFinder, TriggerSet
 
 SKIP_FILE_RE = re.compile(r"#\s*fw-migrate:\s*skip-file\b")
 
@@ -54,46 +55,48 @@ def parse_error(exc: SyntaxError) -> str:
     return f"cannot parse: {exc.msg} at {where}"
 
 
-@functools.lru_cache(maxsize=None)
-def _own_trigger(name: str) -> re.Pattern | None:
-    pattern = rules.load(name).TRIGGER
-    return None if pattern is None else re.compile(pattern)
+class Triggers:
+    """The text tests of one selection of rules (see `migrate.textscan`).
+
+    `matching(text)`: the selected rules whose `TRIGGER` occurs in the text, plus those that
+    have none; empty means no rule can act (not even the `ast` parse is paid). `walk`: the
+    lines worth an `ast` walk (a trigger or an import), None when a rule has no trigger.
+    """
+
+    def __init__(self, selected: tuple[str, ...]):
+        patterns = {name: rules.load(name).TRIGGER for name in selected}
+        self.gated = tuple(name for name in selected if patterns[name] is not None)
+        self.ungated = frozenset(name for name in selected if patterns[name] is None)
+        self.set = TriggerSet([patterns[name] for name in self.gated])
+        union = "|".join(f"(?:{patterns[name]})" for name in self.gated)
+        self.walk = None if self.ungated or not union else LineFinder(f"{union}|\\bimport\\b")
+
+    def matching(self, text: str) -> frozenset[str]:
+        return self.ungated | {self.gated[i] for i in self.set.matching(text)}
 
 
-def enabled_rules(facts: Facts, settings: Settings, text: str | None = None) -> list:
-    """The rules that want this file: their own trigger matches the text, then their triage."""
+@functools.lru_cache(maxsize=8)
+def triggers(selected: tuple[str, ...]) -> Triggers:
+    return Triggers(selected)
+
+
+def enabled_rules(facts: Facts, settings: Settings, triggered: Collection[str] | None = None) -> list:
+    """The rules that want this file: their trigger matched (when `triggered` is given), then their triage."""
     wanted = []
     for name in rules.ALL_RULES:
-        if settings.rule_enabled(name):
-            trigger = _own_trigger(name) if text is not None else None
-            if trigger is not None and not trigger.search(text):
-                continue
+        if settings.rule_enabled(name) and (triggered is None or name in triggered):
             rule = rules.load(name)
             if rule.triage(facts, settings):
                 wanted.append(rule)
     return wanted
 
 
-@functools.lru_cache(maxsize=8)
-def _trigger(selected: tuple[str, ...]) -> re.Pattern | None:
-    """One regular expression matching any file that some selected rule may act on."""
-    patterns = [rules.load(name).TRIGGER for name in selected]
-    if not patterns or any(p is None for p in patterns):
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
-
-
-@functools.lru_cache(maxsize=8)
-def _walk_filter(trigger: re.Pattern | None) -> re.Pattern | None:
-    """Top-level statements worth an `ast` walk: a rule's trigger, or an import."""
-    return None if trigger is None else re.compile(f"{trigger.pattern}|\\bimport\\b")
-
-
 def migrate_text(text: str, path: str, settings: Settings, links: Links = Links()) -> Outcome:
     if SKIP_FILE_RE.search(text):
         return Outcome(text, skipped="skip-file comment")
-    trigger = _trigger(tuple(name for name in rules.ALL_RULES if settings.rule_enabled(name)))
-    if trigger is not None and not trigger.search(text):
+    selection = triggers(tuple(name for name in rules.ALL_RULES if settings.rule_enabled(name)))
+    triggered = selection.matching(text)
+    if not triggered:
         return Outcome(text)  # no rule can act here: not even the `ast` parse is paid
     started = time.perf_counter()
     try:
@@ -102,8 +105,8 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
         raise EngineError(parse_error(exc)) from None
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
         raise EngineError(f"cannot parse: {exc.__class__.__name__}: {exc}") from None
-    facts = Facts.collect(tree, text, _walk_filter(trigger))
-    wanted = enabled_rules(facts, settings, text)
+    facts = Facts.collect(tree, text, selection.walk)
+    wanted = enabled_rules(facts, settings, triggered)
     triaged = time.perf_counter()
     if not wanted:
         return Outcome(text, timings={"ast triage": triaged - started})

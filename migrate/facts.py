@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from migrate.textscan import LineFinder
+
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 
 
@@ -113,21 +115,16 @@ def split_lines(text: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def _nodes(tree: ast.Module, text: str | None, wanted: re.Pattern | None) -> list[ast.AST]:
+def _nodes(tree: ast.Module, text: str | None, wanted: LineFinder | None) -> list[ast.AST]:
     if text is None or wanted is None:
         return list(ast.walk(tree))
-    starts = [0, *(match.end() for match in _NEWLINE_RE.finditer(text))]
-
-    def hit_lines(pattern: re.Pattern) -> list[int]:
-        """Lines where a match of `pattern` starts: one scan of the text, not one per statement."""
-        return [bisect.bisect_right(starts, match.start()) for match in pattern.finditer(text)]
 
     def holds(stmt: ast.stmt, lines: list[int]) -> bool:
         first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
         index = bisect.bisect_left(lines, first)
         return index < len(lines) and lines[index] <= last
 
-    hits = hit_lines(wanted)
+    hits = wanted.lines(text)  # one scan of the text, not one per statement
     nodes: list[ast.AST] = [tree]
     skipped: list[ast.stmt] = []
     aliases: set[str] = set()
@@ -140,7 +137,9 @@ def _nodes(tree: ast.Module, text: str | None, wanted: re.Pattern | None) -> lis
         else:
             skipped.append(stmt)
     # `from openai import OpenAI as C` makes `C(...)` interesting although no trigger names it
-    alias_hits = hit_lines(re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(aliases))))) if aliases else []
+    # (Python's `re`: an alias may be a non-ASCII name, which RE2's ASCII `\b` would not bound)
+    alias_pattern = r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(aliases)))
+    alias_hits = LineFinder(alias_pattern, engine="re").lines(text) if aliases else []
     for stmt in skipped:
         nodes.extend(ast.walk(stmt) if holds(stmt, alias_hits) else (stmt,))
     return nodes
@@ -184,7 +183,7 @@ class Facts:
     method_calls: dict[str, list[ast.Call]] = field(default_factory=dict)
 
     @classmethod
-    def collect(cls, tree: ast.Module, text: str | None = None, wanted: re.Pattern | None = None) -> Facts:
+    def collect(cls, tree: ast.Module, text: str | None = None, wanted: LineFinder | None = None) -> Facts:
         """Facts from one walk; with `text` and `wanted`, top-level statements whose text
         `wanted` does not match are not walked (their names still count as definitions)."""
         nodes = _nodes(tree, text, wanted)

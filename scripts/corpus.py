@@ -163,7 +163,14 @@ def force_every_file() -> None:
     from migrate import engine, runner
 
     runner.PREFILTER = lambda data: True
-    engine._trigger = lambda selected: None  # worker processes are forked after this
+    class Everything:  # every selected rule is triggered everywhere; every statement is walked
+        def __init__(self, selected):
+            self.selected, self.walk = frozenset(selected), None
+
+        def matching(self, text):
+            return self.selected
+
+    engine.triggers = Everything  # worker processes are forked after this
 
 
 PROBE = """
