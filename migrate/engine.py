@@ -21,6 +21,7 @@ import time
 from typing import Callable, Collection
 
 from migrate import rules
+from migrate.codegen import OriginalText, SpliceMismatch, carry_clean
 from migrate.facts import Facts, Links, split_lines
 from migrate.results import Outcome
 from migrate.settings import Settings
@@ -140,17 +141,21 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
     ctx = FileContext(path, text, settings, facts, suppressions(text), links)
     ctx.current_lines = split_lines(text)
     align_statements(module.body, facts.tree.body, ctx.spans)
+    original = OriginalText.of(module, text, ctx.spans)
+    clean = original.start() if original is not None else {}
     for rule in wanted:
         before = len(ctx.changes)
+        ctx.top_level, ctx.unchanged = {id(stmt) for stmt in module.body}, {}
         rewritten = module.visit(rule.transformer()(ctx))
         if len(ctx.changes) == before:
             continue  # a pass rebuilds every node it visits: keep the tree the spans know
+        clean = carry_clean(clean, rewritten.body, ctx.unchanged)
         if rule is not wanted[-1]:
             spans: dict = {}
             if carry_spans(module.body, rewritten.body, ctx.spans, spans):
                 ctx.spans = spans
             else:  # statements were added or removed: pair the new tree with its own `ast`
-                current = rewritten.code
+                current = original.code(rewritten, clean) if original is not None else rewritten.code
                 ctx.original_line = line_mapper(current, text)
                 ctx.current_lines = split_lines(current)
                 ctx.spans = {}
@@ -160,8 +165,13 @@ def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: l
         return Outcome(text, notes=_sorted(ctx.notes), secrets=ctx.secrets)
     missing = {(m, o) for m, o in ctx.imports_needed if o is not None or m not in facts.module_imports}
     if missing:
-        module = _add_imports(module, sorted(missing, key=str))
-    code = module.code
+        imported = _add_imports(module, sorted(missing, key=str))
+        clean = carry_clean(clean, imported.body, {})  # while the old tree lives (ids)
+        module = imported
+    try:
+        code = original.code(module, clean) if original is not None else module.code
+    except SpliceMismatch as exc:
+        raise EngineError(f"internal error: {exc}") from None
     try:
         ast.parse(code)
     except SyntaxError as exc:  # a rule bug: never hand on code that does not parse

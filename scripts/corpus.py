@@ -396,6 +396,7 @@ def table(rows: list[Figures]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ["FW_MIGRATE_CHECK_SPLICE"] = "1"  # every spliced rewrite is compared with LibCST's Module.code
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", type=Path, help="folders of real code (copied; never modified)")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes [CPUs]")

@@ -137,6 +137,10 @@ class FileContext:
     spans: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     # the text this pass sees, as lines (the file as read, or the code after earlier passes)
     current_lines: list[str] = field(default_factory=list)
+    # ids of this pass's top-level statements, and id(statement a pass returned) -> (it, id(the
+    # statement it visited)) where the pass recorded no change inside it (see migrate.codegen)
+    top_level: set[int] = field(default_factory=set)
+    unchanged: dict[int, tuple] = field(default_factory=dict)
 
 
 class Rule:
@@ -161,6 +165,7 @@ class Rule:
         self._skipped: set[int] = set()
         self._statements: list[cst.CSTNode] = []  # enclosing statements with a known span
         self._positions: dict[int, tuple] = {}
+        self._marks: dict[int, int] = {}  # id(top-level statement) -> len(changes) on entering it
 
     @classmethod
     def transformer(cls) -> type:
@@ -190,6 +195,8 @@ class Rule:
                     self._skipped.add(id(node))
                     return False
             self._statements.append(node)
+            if id(node) in self.ctx.top_level:
+                self._marks[id(node)] = len(self.ctx.changes)
         return super().on_visit(node)
 
     def on_leave(self, original_node, updated_node):
@@ -198,6 +205,10 @@ class Rule:
         result = super().on_leave(original_node, updated_node)
         if self._statements and self._statements[-1] is original_node:
             self._statements.pop()
+        mark = self._marks.pop(id(original_node), None)
+        if mark is not None and mark == len(self.ctx.changes):
+            # a top-level statement this pass visited without a finding: equal to the original
+            self.ctx.unchanged[id(result)] = (result, id(original_node))  # kept alive: see codegen.carry_clean
         return result
 
     # --- positions and suppression ---------------------------------------------------------
