@@ -7,8 +7,10 @@ import ast
 import libcst as cst
 import pytest
 
-from migrate.codegen import OriginalText, carry_clean
+from migrate.codegen import OriginalText, SpliceMismatch, carry_clean
+from migrate.engine import migrate_text
 from migrate.rules._base import align_statements
+from migrate.settings import Settings
 
 SOURCES = {
     "plain": "import os\n\nx = 1\n\n\ndef f():\n    return x\n",
@@ -86,3 +88,26 @@ def test_carry_clean_follows_untouched_and_unchanged_statements_only():
     assert original.code(module.with_changes(body=new_body), clean) == "a = 1\nb = 2\nc = 4\n"
     # an `unchanged` entry for another object with a recycled id is not trusted
     assert id(replaced_third) not in carry_clean(original.start(), new_body, {id(replaced_third): (object(), id(third))})
+
+
+def test_the_check_catches_a_changed_statement_taken_as_unchanged():
+    text = "a = 1\nb = 2\n"
+    module, spans = _parse(text)
+    original = OriginalText.of(module, text, spans)
+    changed = module.with_changes(body=[module.body[0], cst.parse_statement("b = 3\n")])
+    wrong = {id(changed.body[0]): id(module.body[0]), id(changed.body[1]): id(module.body[1])}
+    with pytest.raises(SpliceMismatch):
+        original.code(changed, wrong)
+
+
+def test_statements_no_rule_touched_keep_bytes_libcst_would_drop():
+    """LibCST regenerates `except OSError :` without the space; untouched statements keep it."""
+    text = (
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+        "def read(path):\n    try:\n        return open(path).read()\n    except OSError :\n        return None\n"
+    )
+    assert cst.parse_module(text).code != text  # the LibCST behaviour this guards against
+    outcome = migrate_text(text, "app.py", Settings())
+    assert outcome.changes
+    assert "client = OpenAI(\n" in outcome.code or "base_url" in outcome.code
+    assert outcome.code.endswith("    except OSError :\n        return None\n")
