@@ -150,6 +150,38 @@ def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
 
 
+def _truth_tested(tree: ast.AST) -> frozenset[str]:
+    found: set[str] = set()
+
+    def add(node: ast.AST) -> None:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            add(node.operand)
+        elif isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                add(value)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            other = node.comparators[0]
+            if isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)) and isinstance(other, ast.Constant) \
+                    and other.value in (None, ""):
+                add(node.left)
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            add(node.test)
+        elif isinstance(node, ast.comprehension):
+            for condition in node.ifs:
+                add(condition)
+        elif isinstance(node, ast.BoolOp):
+            add(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "bool" and node.args:
+            add(node.args[0])
+    return frozenset(found)
+
+
 def statement_spans(body: list[ast.stmt]) -> list[tuple[int, int, int]]:
     """(first line with decorators, last line, the line of the statement's keyword) each."""
     return [(_first_line(stmt), stmt.end_lineno or stmt.lineno, stmt.lineno) for stmt in body]
@@ -181,6 +213,15 @@ class Facts:
     # "chat.completions.create" and "client.chat.completions.create"
     call_nodes: dict[str, list[ast.Call]] = field(default_factory=dict)
     method_calls: dict[str, list[ast.Call]] = field(default_factory=dict)
+    _tested: frozenset[str] | None = field(default=None, repr=False)
+
+    def truth_tested(self) -> frozenset[str]:
+        """Names (and attribute names) whose value the file tests for being set: `if key:`,
+        `if not key`, `key is None`, `key or default`, `assert key`, ... Walks the whole tree
+        the first time it is asked (only a key read's rewrite asks)."""
+        if self._tested is None:
+            self._tested = frozenset() if self.tree is None else _truth_tested(self.tree)
+        return self._tested
 
     @classmethod
     def collect(cls, tree: ast.Module, text: str | None = None, wanted: LineFinder | None = None) -> Facts:

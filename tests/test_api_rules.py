@@ -126,3 +126,16 @@ def test_cap_keeps_the_call_non_streaming(server):
 def test_setting_values_are_checked(key, value):
     with pytest.raises(SettingsError, match=key):
         from_mapping({key: value}, "pyproject.toml")
+
+
+def test_truth_tested_names_cover_the_usual_tests_of_a_missing_value():
+    import ast
+
+    from migrate.facts import Facts, ImportMap
+
+    source = (
+        "if a: pass\nif not b: pass\nwhile c is None: pass\nx = d or 'default'\nassert e\n"
+        "y = 1 if self.f else 2\nz = [1 for q in r if g != '']\nok = bool(h)\nif i == 3: pass\nj = k + 1\n"
+    )
+    facts = Facts(ImportMap({}), ast.parse(source))
+    assert facts.truth_tested() == frozenset("abcdefgh")  # not i (== 3), not k (arithmetic)

@@ -37,12 +37,24 @@ class FireworksValues:
             self.need_import("os")
         return expr
 
-    def migrated_key_read(self, node, value: cst.BaseExpression, read: EnvRead, code: str) -> cst.BaseExpression | None:
-        """A read of OPENAI_API_KEY as a read of the Fireworks key; None for other variables."""
+    def migrated_key_read(self, node, value: cst.BaseExpression, read: EnvRead, code: str,
+                          names: frozenset[str] | set[str] = frozenset()) -> cst.BaseExpression | None:
+        """A read of OPENAI_API_KEY as a read of the Fireworks key; None for other variables.
+
+        `names`: what the read is assigned to. A soft read (`os.getenv`, `environ.get`) whose
+        name the file tests for being set (`if api_key:`, `api_key or ...`) keeps its soft
+        form: the program has a path for a missing key (a mock mode, a clear message) that a
+        strict read would turn into a KeyError.
+        """
         target = self.settings.api_key_env
         if read.var not in OPENAI_KEY_VARS:
             return None
         if self.settings.api_key_read == "soft":
+            return renamed_env_read(value, read, target)
+        tested = sorted(set(names) & self.ctx.facts.truth_tested()) if read.form == "call" else []
+        if tested:
+            self.note(node, code, "info", f"kept a soft read of {target}: the file tests {tested[0]} for being unset "
+                      "and has its own path for a missing key")
             return renamed_env_read(value, read, target)
         if read.default is not None:
             self.note(node, code, "info", f"the default of the {read.var} read was dropped: {target} must be set "

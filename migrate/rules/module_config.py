@@ -254,7 +254,7 @@ class ModuleConfigRule(FireworksValues, Rule):
         if read is None or read.var not in WATCHED_VARS or names.isdisjoint(self.fed) or not self.allowed(original):
             return updated
         if read.var in OPENAI_KEY_VARS:
-            new_value = self.migrated_key_read(original, stmt.value, read, "FW207")
+            new_value = self.migrated_key_read(original, stmt.value, read, "FW207", names)
             what = f"reads {self.settings.api_key_env}"
         else:
             new_value = self.fireworks_url(quote_of(read.name_node))
