@@ -172,12 +172,17 @@ def rebuild_args(
 
     New arguments go first (keyword-only constructors accept any order), so the user's last
     argument keeps its trailing comma and comment; commas and indentation follow the call's
-    own layout (one line, or one argument a line).
+    own layout (one line, or one argument a line). A removed argument's comment is removed
+    with it: moved onto a neighbour it would describe the wrong argument.
     """
     replace = replace or {}
     original = list(call.args)
     sep = _separator(call)
     closing = _closing(original[-1]) if original else cst.SimpleWhitespace("")
+    last = original[-1].keyword if original else None
+    if last is not None and last.value in remove and isinstance(closing, cst.ParenthesizedWhitespace):
+        # the removed last argument's comment goes with it, as every removed argument's does
+        closing = closing.with_changes(first_line=cst.TrailingWhitespace())
     trailing_comma = bool(original) and isinstance(original[-1].comma, cst.Comma)
     entries: list[tuple[cst.Arg, str]] = [(arg, "new") for arg in prepend]
     for index, arg in enumerate(original):
