@@ -40,9 +40,9 @@ from dataclasses import dataclass, replace
 from json.decoder import scanstring
 from typing import Any
 
-from migrate.engine import SKIP_FILE_RE, migrate_text
+from migrate.engine import SKIP_FILE_RE, EngineError, migrate_text, parse_error
 from migrate.facts import Links
-from migrate.results import Change, Note
+from migrate.results import Change, Note, Outcome
 from migrate.settings import Settings
 from migrate.sources import Migration, Piece, SourceError
 
@@ -68,7 +68,9 @@ _ENV_MAGIC_RE = re.compile(
     r"(?P<head>[ \t]*%(?:env|set_env)[ \t]+)(?P<key>[A-Za-z_]\w*)(?P<sep>[ \t]*=[ \t]*|[ \t]+)(?P<value>.*?)[ \t]*"
 )
 _MASK = "pass  # <fw-migrate mask {}>"
-_MASK_RE = re.compile(r"[ \t]*pass  # <fw-migrate mask (\d+)>")
+_MASK_COMMENT = "# <fw-migrate mask {}>"  # at the top level of a script: `from __future__` may follow
+_MASK_RE = re.compile(r"[ \t]*(?:pass  )?# <fw-migrate mask (\d+)>")
+PERCENT_RE = re.compile(r"^# %%", re.MULTILINE)  # a Jupytext "percent" script's cell marker
 _CELL = "pass  # <fw-migrate cell {}>"
 _CELL_RE = re.compile(r"pass  # <fw-migrate cell (\d+)>")
 
@@ -269,11 +271,13 @@ def python_cell_magic(name: str, args: str) -> bool:
     return False
 
 
-def mask_cell(source: str, first_id: int = 0, also: frozenset[int] = frozenset()) -> Masked:
+def mask_cell(source: str, first_id: int = 0, also: frozenset[int] = frozenset(), script: bool = False) -> Masked:
     """Placeholders for the IPython lines of a cell whose cell magic (if any) runs Python.
 
     `also`: 0-based indices of more lines to mask when they start a logical line (automagic
     lines such as `pip install x`, found because the cell did not parse without it).
+    `script`: a whole Jupytext script: unindented lines become comments, not `pass`, and
+    nothing is cut off the top.
     """
     lines = split_lines(source)
     masked: dict[int, int] = {}  # line index -> mask id
@@ -311,14 +315,15 @@ def mask_cell(source: str, first_id: int = 0, also: frozenset[int] = frozenset()
         index += 1
     # Leading IPython and blank lines are cut off: an import a rule adds then goes below them.
     cut = 0
-    while cut < len(lines) and (cut in masked or not lines[cut].strip()):
+    while not script and cut < len(lines) and (cut in masked or not lines[cut].strip()):
         cut += 1
     out = []
     for number, line in enumerate(lines[cut:], start=cut):
         if number in masked:
             mask_id = masked[number]
             ending = line[len(line.rstrip("\r\n")):]
-            out.append(indents[mask_id] + _MASK.format(mask_id) + ending)
+            form = _MASK_COMMENT if script and not indents[mask_id] else _MASK
+            out.append(indents[mask_id] + form.format(mask_id) + ending)
         else:
             out.append(line)
     return Masked("".join(lines[:cut]), cut, "".join(out), originals, {m: i + 1 for i, m in masked.items()})
@@ -535,7 +540,7 @@ def _write_sources(text: str, edits: list[tuple[Cell, str]]) -> str:
     return new_text
 
 
-def _parse_cell(source: str, first_id: int) -> tuple[Masked, ast.Module | Exception]:
+def _parse_cell(source: str, first_id: int, script: bool = False) -> tuple[Masked, ast.Module | Exception]:
     """The masked cell and its tree, or the error of the last try.
 
     A line that breaks the parse and reads like automagic (`pip install x`) is masked too,
@@ -544,7 +549,7 @@ def _parse_cell(source: str, first_id: int) -> tuple[Masked, ast.Module | Except
     lines = split_lines(source)
     also: set[int] = set()
     while True:
-        masked = mask_cell(source, first_id, frozenset(also))
+        masked = mask_cell(source, first_id, frozenset(also), script)
         try:
             return masked, ast.parse(masked.body)
         except (SyntaxError, ValueError) as exc:
@@ -553,6 +558,31 @@ def _parse_cell(source: str, first_id: int) -> tuple[Masked, ast.Module | Except
                     or not _AUTOMAGIC_RE.fullmatch(lines[index].rstrip("\r\n"))):
                 return masked, exc
             also.add(index)
+
+
+def migrate_percent_script(text: str, path: str, settings: Settings, links: Links | None = None) -> Outcome | None:
+    """A Jupytext "percent" script (`# %%` cells) that holds IPython lines (`%load_ext`,
+    `!pip install`): migrated as a notebook's cells are, with those lines masked and put back
+    byte for byte. None when the text is no such script; EngineError naming the first error
+    that is not an IPython line when it does not parse even masked.
+    """
+    if not PERCENT_RE.search(text):
+        return None
+    masked, tree = _parse_cell(text, 0, script=True)
+    if not masked.originals:
+        return None
+    if isinstance(tree, SyntaxError):
+        raise EngineError(parse_error(tree))
+    if isinstance(tree, Exception):
+        raise EngineError(f"cannot parse: {tree}")
+    outcome = migrate_text(masked.body, path, settings, links or Links())
+    if outcome.code == masked.body:
+        return replace(outcome, code=text)
+    try:
+        code = unmask(outcome.code, masked, {})
+    except ValueError as exc:
+        raise EngineError(f"internal error: {exc}; left unchanged") from None
+    return replace(outcome, code=code)
 
 
 def _unparsable(cell: Cell, masked: Masked, exc: Exception) -> Note:

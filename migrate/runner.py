@@ -128,7 +128,14 @@ def process(path: str, data: bytes, job: Job) -> FileResult:
             migration = migrate_document(kind, path, data, job.settings, job.links)
         else:
             source = PythonSource.decode(data)
-            migration = Migration.python(source, migrate_text(source.text, path, job.settings, job.links))
+            try:
+                outcome = migrate_text(source.text, path, job.settings, job.links)
+            except EngineError:
+                # a Jupytext percent script with IPython lines parses once they are masked
+                outcome = _percent_script(source.text, path, job)
+                if outcome is None:
+                    raise
+            migration = Migration.python(source, outcome)
     except (SourceError, EngineError) as exc:
         return FileResult(path, "error", error=str(exc))
     except Exception as exc:  # a bug in a rule must not stop the run
@@ -152,6 +159,12 @@ def process(path: str, data: bytes, job: Job) -> FileResult:
         result.written = True
         result.notes = [migration.moved(n) for n in notes]  # notes name the lines of the new file
     return result
+
+
+def _percent_script(text: str, path: str, job: Job):
+    from migrate.notebooks import migrate_percent_script
+
+    return migrate_percent_script(text, path, job.settings, job.links)
 
 
 def read_and_filter(path: str) -> tuple[bytes | None, FileResult | None]:

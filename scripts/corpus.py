@@ -134,10 +134,25 @@ def notebook_cells(data: bytes) -> list[str] | None:
         return None
 
 
+def as_python(data: bytes) -> tuple[bytes, dict[int, str]]:
+    """A Jupytext percent script with its IPython lines masked as fw-migrate masks them (and
+    those lines), or the data as it is; fw-migrate migrates such scripts (`# %%` cells)."""
+    from migrate.notebooks import PERCENT_RE, mask_cell
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data, {}
+    if not PERCENT_RE.search(text) or parses_with_ast(data) is None:
+        return data, {}
+    masked = mask_cell(text, script=True)
+    return masked.body.encode("utf-8"), masked.originals
+
+
 def unreadable(kind: str, data: bytes) -> str | None:
     """Why the input is not valid for its kind (fw-migrate may then refuse it), or None."""
     if kind == "python":
-        return parses_with_ast(data)
+        return parses_with_ast(as_python(data)[0])
     if kind == "notebook":
         return None if notebook_cells(data) is not None else "not a JSON notebook"
     return None  # env files: any text is valid
@@ -146,7 +161,11 @@ def unreadable(kind: str, data: bytes) -> str | None:
 def output_problems(kind: str, before: bytes, after: bytes) -> list[str]:
     """Why a changed file's new content is broken: Python must parse, notebooks stay notebooks."""
     if kind == "python":
-        return [p for p in (parses_with_libcst(after), parses_with_ast(after)) if p]
+        code, ipython = as_python(after)
+        problems = [p for p in (parses_with_libcst(code), parses_with_ast(code)) if p]
+        if ipython != as_python(before)[1]:
+            problems.append("the IPython lines of a percent script changed")
+        return problems
     if kind == "notebook":
         old, new = notebook_cells(before), notebook_cells(after)
         if new is None:

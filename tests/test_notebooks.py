@@ -300,3 +300,51 @@ def notebook(cells, language: str = "python", cell_metadata: dict | None = None)
         "nbformat_minor": 5,
     }
     return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+# --- Jupytext percent scripts -----------------------------------------------------------------
+
+PERCENT = (
+    "# %%\n"
+    "%load_ext autoreload\n"
+    "%autoreload 2\n"
+    "from __future__ import annotations\n"
+    "\n"
+    "import os\n"
+    "from openai import OpenAI\n"
+    "\n"
+    "# %%\n"
+    "!pip install openai\n"
+    "client = OpenAI(api_key=os.getenv(\"OPENAI_API_KEY\"))\n"
+    "if client:\n"
+    "    %time client.models.list()\n"
+)
+
+
+def test_percent_script_with_ipython_lines_is_migrated_and_keeps_them(tmp_path):
+    path = tmp_path / "explore.py"
+    path.write_text(PERCENT)
+    result = process(str(path), path.read_bytes(), Job(Settings(), "write"))
+    assert result.status == "changed", result.error
+    new = path.read_text()
+    expected = PERCENT.replace('OpenAI(api_key=os.getenv("OPENAI_API_KEY"))',
+                               'OpenAI(base_url="https://api.fireworks.ai/inference/v1", api_key=os.environ["FIREWORKS_API_KEY"])')
+    assert new == expected  # every IPython line back, byte for byte, `from __future__` still after them
+    assert [change.line for change in result.changes] == [11]
+    again = process(str(path), path.read_bytes(), Job(Settings(), "check"))
+    assert again.status == "unchanged"
+
+
+def test_plain_script_with_ipython_lines_is_still_unparsable(tmp_path):
+    """Without `# %%` markers a `%magic` line is a syntax error like any other."""
+    path = tmp_path / "broken.py"
+    path.write_text(PERCENT.replace("# %%\n", ""))
+    result = process(str(path), path.read_bytes(), Job(Settings(), "check"))
+    assert result.status == "error" and result.error.startswith("cannot parse")
+
+
+def test_percent_script_that_does_not_parse_even_masked_is_reported(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(PERCENT + "def broken(:\n")
+    result = process(str(path), path.read_bytes(), Job(Settings(), "check"))
+    assert result.status == "error" and "cannot parse" in result.error and "line 14" in result.error
