@@ -75,6 +75,7 @@ def _list_rules() -> None:
 @click.option("--api-key-env", metavar="NAME", help="The environment variable that holds the Fireworks key [FIREWORKS_API_KEY].")
 @click.option("--base-url-style", type=click.Choice(["literal", "env"]), help="Write the URL as a literal, or as os.environ.get('FIREWORKS_BASE_URL', URL).")
 @click.option("--api-key-read", type=click.Choice(["strict", "soft"]), help="strict: os.environ[NAME], fails fast; soft: keep the read form you use.")
+@click.option("--stream-options", type=click.Choice(["add", "leave"]), help='Streams whose usage a loop keeps: add stream_options={"include_usage": True} [add], or leave the call as it is.')
 @click.option("--context-overflow", type=click.Choice(["note", "error", "truncate"]), help="max_tokens past the context window: note each call [note], make Fireworks fail like OpenAI (error), or accept its lowering (truncate).")
 @click.option("--fix-large-max-tokens", type=click.Choice(["off", "stream", "cap"]), help="Non-streaming calls with max_tokens > 4096: note [off], rewrite to a streamed call (stream), or cap at 4096 (cap).")
 @click.option("--framework-native", is_flag=True, default=None, help="LangChain/LlamaIndex: switch to the Fireworks integration classes instead of pointing the OpenAI ones at Fireworks.")
@@ -94,7 +95,7 @@ def _list_rules() -> None:
 @click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.version_option(__version__, "--version", prog_name="fw-migrate")
 def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
-            context_overflow, fix_large_max_tokens, framework_native, no_env_files, no_gitignore, config, jobs, quiet, verbose, no_color, no_cache, timings, stdin_filename, models,
+            stream_options, context_overflow, fix_large_max_tokens, framework_native, no_env_files, no_gitignore, config, jobs, quiet, verbose, no_color, no_cache, timings, stdin_filename, models,
             list_models, list_rules, explain) -> None:
     """Move Python code from the OpenAI API to Fireworks AI's OpenAI-compatible API.
 
@@ -120,6 +121,7 @@ def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_u
         "base-url-style": base_url_style,
         "api-key-read": api_key_read,
         "respect-gitignore": False if no_gitignore else None,
+        "stream-options": stream_options,
         "context-overflow": context_overflow,
         "fix-large-max-tokens": fix_large_max_tokens,
         "framework-native": True if framework_native else None,

@@ -40,6 +40,9 @@ class Settings:
     api_key_read: str = "strict"
     # max_tokens past the context window: "note" each call, "error" asks Fireworks to fail like
     # OpenAI (extra_body context_length_exceeded_behavior), "truncate" accepts its lowering
+    # streamed requests whose usage a loop keeps: "add" stream_options={"include_usage": True}
+    # (Fireworks' typed schema does not list it; LangChain sends it), or "leave" the call as it is
+    stream_options: str = "add"
     context_overflow: str = "note"
     # non-streaming max_tokens > 4096: "off" (note), "stream" (streamed and accumulated), "cap"
     fix_large_max_tokens: str = "off"
@@ -134,6 +137,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "api-key-env": ("api_key_env", _env_name),
     "base-url-style": ("base_url_style", _choice("literal", "env")),
     "api-key-read": ("api_key_read", _choice("strict", "soft")),
+    "stream-options": ("stream_options", _choice("add", "leave")),
     "context-overflow": ("context_overflow", _choice("note", "error", "truncate")),
     "fix-large-max-tokens": ("fix_large_max_tokens", _choice("off", "stream", "cap")),
     "framework-native": ("framework_native", _flag),

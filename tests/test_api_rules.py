@@ -122,7 +122,7 @@ def test_cap_keeps_the_call_non_streaming(server):
     assert body["max_tokens"] == 4096 and "stream" not in body
 
 
-@pytest.mark.parametrize("key, value", [("context-overflow", "fail"), ("fix-large-max-tokens", "yes")])
+@pytest.mark.parametrize("key, value", [("context-overflow", "fail"), ("fix-large-max-tokens", "yes"), ("stream-options", "drop")])
 def test_setting_values_are_checked(key, value):
     with pytest.raises(SettingsError, match=key):
         from_mapping({key: value}, "pyproject.toml")

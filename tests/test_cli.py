@@ -212,3 +212,26 @@ def test_installed_script_runs(project):
     assert "app.py: would change" in proc.stdout
     module = subprocess.run([sys.executable, "-m", "migrate", "--version"], capture_output=True, text=True)
     assert module.returncode == 0 and "fw-migrate" in module.stdout
+
+
+STREAM = (
+    "from openai import OpenAI\n\nclient = OpenAI()\n"
+    "for chunk in client.chat.completions.create(model='m', messages=[], stream=True):\n"
+    "    print(chunk.choices[0].delta.content)\n"
+)
+
+
+@pytest.mark.parametrize("flags, config, added", [
+    ((), "", True),
+    (("--stream-options", "leave"), "", False),
+    ((), '[tool.fw-migrate]\nstream-options = "leave"\n', False),
+    (("--stream-options", "add"), '[tool.fw-migrate]\nstream-options = "leave"\n', True),  # the flag wins
+])
+def test_stream_options_setting_and_flag(tmp_path, flags, config, added):
+    (tmp_path / "app.py").write_text(STREAM)
+    if config:
+        (tmp_path / "pyproject.toml").write_text(config)
+    result = run("--diff", *flags, "app.py", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert ("stream_options={" in result.stdout) is added
+    assert "if not chunk.choices:" in result.stdout  # the loop is made safe either way

@@ -48,6 +48,9 @@ in a name first, return them from a function in the same file, or open them with
 - The call gets `stream_options={"include_usage": True}`; an existing `stream_options`
   dict literal gets the key. Fireworks accepts it, although its typed API schema does not
   list it; a server that answers 400 "Extra inputs are not permitted" wants it removed.
+  Whether Fireworks needs or accepts it is not confirmed in its docs, so it is a setting:
+  `stream-options = "leave"` (or `--stream-options leave`) keeps calls as they are, and the
+  loops still get their guard and usage capture (shape 1 and 2 usage is then kept).
 
 Left alone:
 - A loop that reads `chunk.usage` on every chunk before any guard keeps its own usage
@@ -572,6 +575,8 @@ class StreamUsageRule(Rule):
                           "read, skip chunks with empty `choices` before indexing and keep the last `usage` that is not "
                           'None, then ask for stream_options={"include_usage": True}')
             return updated
+        if self.settings.stream_options == "leave":
+            return updated  # the loops still skip chunks without choices and keep usage
         if arg is None:
             if has_star_args(updated):
                 self.note(original, "FW404", "warning", "stream_options not added to a call with **kwargs: unless they carry "
