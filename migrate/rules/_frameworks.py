@@ -381,3 +381,29 @@ class _ImportJoiner:  # a CSTTransformer through _lazy.transformer
                 names.insert(0, cst.ImportAlias(cst.Name(name), comma=comma))
                 self.joined.add((wanted_module, name))
         return updated.with_changes(names=names) if len(names) > len(updated.names) else updated
+
+
+class SwapRule(FrameworkRule):
+    """A framework rule over the constructions of known classes (`CALLS`, qualified names),
+    which it may swap for other classes (`self.swap`) and whose models it notes (`self.models`,
+    note codes `MODEL_CODES` + digit)."""
+
+    CALLS: frozenset[str] = frozenset()
+    MODEL_CODES = ""
+
+    @classmethod
+    def triage(cls, facts, settings) -> bool:
+        return facts.calls_any(cls.CALLS)
+
+    @classmethod
+    def lines(cls, facts) -> set[int]:
+        return facts.lines_of(facts.call_lines, cls.CALLS)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.swap = ClassSwap(self)
+        self.models = ModelNotes(self, self.MODEL_CODES)
+
+    def finish(self, original, updated):
+        return self.swap.finish(updated)
+

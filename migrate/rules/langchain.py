@@ -35,9 +35,7 @@ https://python.langchain.com/docs/integrations/providers/fireworks/
 from __future__ import annotations
 
 from migrate.rules._frameworks import (
-    ClassSwap,
-    FrameworkRule,
-    ModelNotes,
+    SwapRule,
     code_of,
     edit_args,
     key_read,
@@ -73,24 +71,10 @@ NATIVE = {"chat": "ChatFireworks", "llm": "Fireworks", "embeddings": "FireworksE
 DEFAULT_MODEL = {"chat": "gpt-3.5-turbo", "llm": "gpt-3.5-turbo-instruct", "embeddings": "text-embedding-ada-002"}
 
 
-class LangChainRule(FrameworkRule):
+class LangChainRule(SwapRule):
     TRIGGER = r"OpenAI"
-
-    @classmethod
-    def triage(cls, facts, settings) -> bool:
-        return facts.calls_any(CLASSES.keys() | AZURE)
-
-    @classmethod
-    def lines(cls, facts) -> set[int]:
-        return facts.lines_of(facts.call_lines, CLASSES.keys() | AZURE)
-
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.swap = ClassSwap(self)
-        self.models = ModelNotes(self, "FW73")
-
-    def finish(self, original, updated):
-        return self.swap.finish(updated)
+    CALLS = frozenset(CLASSES.keys() | AZURE)
+    MODEL_CODES = "FW73"
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         qual = qualname(original.func, self.imports)

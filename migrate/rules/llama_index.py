@@ -40,9 +40,7 @@ Docs: https://docs.llamaindex.ai/en/stable/api_reference/llms/openai_like/
 from __future__ import annotations
 
 from migrate.rules._frameworks import (
-    ClassSwap,
-    FrameworkRule,
-    ModelNotes,
+    SwapRule,
     code_of,
     edit_args,
     key_read,
@@ -79,24 +77,10 @@ DEFAULT_MODEL = {"llm": "gpt-3.5-turbo", "embedding": "text-embedding-ada-002"}
 CONTEXT_WINDOW = 131072
 
 
-class LlamaIndexRule(FrameworkRule):
+class LlamaIndexRule(SwapRule):
     TRIGGER = r"OpenAI"
-
-    @classmethod
-    def triage(cls, facts, settings) -> bool:
-        return facts.calls_any(LLMS.keys() | EMBEDDINGS | NOTED)
-
-    @classmethod
-    def lines(cls, facts) -> set[int]:
-        return facts.lines_of(facts.call_lines, LLMS.keys() | EMBEDDINGS | NOTED)
-
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.swap = ClassSwap(self)
-        self.models = ModelNotes(self, "FW74")
-
-    def finish(self, original, updated):
-        return self.swap.finish(updated)
+    CALLS = frozenset(LLMS.keys() | EMBEDDINGS | NOTED)
+    MODEL_CODES = "FW74"
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         qual = qualname(original.func, self.imports)
