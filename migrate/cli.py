@@ -161,14 +161,18 @@ def _model_map(settings: Settings):
 
 
 def _print_models(model_map) -> None:
-    from migrate.model_map import format_table
+    from migrate.model_map import claude_table, format_table
 
     rows = format_table(model_map)
-    width = max(len(row[0]) for row in rows)
-    target_width = max(len(row[1]) for row in rows)
+    claude, claude_checked = claude_table(model_map)
+    width = max(len(row[0]) for row in rows + claude)
+    target_width = max(len(row[1]) for row in rows + claude)
     click.echo(f"# model map last checked against Fireworks' docs on {model_map.last_checked}")
     for openai_id, fireworks_id, source in rows:
         click.echo(f"{openai_id:<{width}}  {fireworks_id:<{target_width}}  ({source})")
+    click.echo(f"# Claude ids (Anthropic SDK code sent to Fireworks), last checked on {claude_checked}")
+    for claude_id, fireworks_id, source in claude:
+        click.echo(f"{claude_id:<{width}}  {fireworks_id:<{target_width}}  ({source})")
 
 
 def _fail(message: str) -> int:

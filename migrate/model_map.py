@@ -243,6 +243,15 @@ def format_table(model_map: ModelMap) -> list[tuple[str, str, str]]:
     return sorted((m.openai_id, m.target, m.source) for m in model_map.entries())
 
 
+def claude_table(model_map: ModelMap) -> tuple[list[tuple[str, str, str]], date]:
+    """Rows of the shipped Claude map that no user entry overrides (user entries for Claude
+    ids are in ``format_table``), and the date it was last checked."""
+    claude = _claude_map()
+    rows = [(m.openai_id, m.target, m.source) for m in claude.entries()
+            if (model_map.lookup(m.openai_id) or m).source == "default"]
+    return sorted(rows), claude.last_checked
+
+
 # -- the default map -----------------------------------------------------------------------
 
 

@@ -235,3 +235,16 @@ def test_stream_options_setting_and_flag(tmp_path, flags, config, added):
     assert result.exit_code == 1
     assert ("stream_options={" in result.stdout) is added
     assert "if not chunk.choices:" in result.stdout  # the loop is made safe either way
+
+
+def test_list_models_shows_the_claude_map_and_user_overrides_of_it(tmp_path):
+    result = run("--list-models", cwd=tmp_path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("# Claude ids"))
+    claude = {line.split()[0]: line.split()[1] for line in lines[header + 1:]}
+    assert claude["claude-opus"] == "accounts/fireworks/models/kimi-k2p5"
+    assert all(key.startswith("claude") for key in claude)
+    overridden = run("--list-models", "--model", "claude-opus=accounts/me/models/x", cwd=tmp_path).stdout.splitlines()
+    rows = [line.split() for line in overridden if line.startswith("claude-opus ")]
+    assert rows == [["claude-opus", "accounts/me/models/x", "(flag)"]]  # once, as the user set it
