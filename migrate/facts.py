@@ -89,6 +89,15 @@ def dotted_name(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
+def _attribute_tail(node: ast.AST) -> list[str]:
+    """The attribute names of `x().a.b.c` after whatever expression the chain starts at."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return parts[::-1]
+
+
 def env_var_read(node: ast.AST, imports: ImportMap) -> str | None:
     """The variable name when `node` reads an environment variable with a literal name."""
     if isinstance(node, ast.Call) and node.args:
@@ -245,6 +254,10 @@ class Facts:
                     parts = func.split(".")
                     for size in range(2, min(4, len(parts) - 1) + 1):
                         facts.method_calls.setdefault(".".join(parts[-size:]), []).append(node)
+                else:  # `get_client().chat.completions.create(...)`: the attributes after the call
+                    attrs = _attribute_tail(node.func)
+                    for size in range(2, min(4, len(attrs)) + 1):
+                        facts.method_calls.setdefault(".".join(attrs[-size:]), []).append(node)
                 for keyword in node.keywords:
                     if keyword.arg in ("api_key", "base_url"):
                         facts._feed(keyword.value)
