@@ -89,8 +89,28 @@ def dotted_name(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _attribute_tail(node: ast.AST) -> list[str]:
-    """The attribute names of `x().a.b.c` after whatever expression the chain starts at."""
+CLIENT_CLASSES = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "openai.Client", "openai.AsyncClient"})
+
+
+def unmigrated_client_root(func: ast.AST, imports: ImportMap) -> bool:
+    """`__import__("openai").Client().chat...`: the chain starts at a client built right there
+    that is not one the client rule migrates, so its requests still go to OpenAI."""
+    node = func
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if not isinstance(node, ast.Call):
+        return False
+    callee = node.func
+    name = callee.attr if isinstance(callee, ast.Attribute) else callee.id if isinstance(callee, ast.Name) else ""
+    dotted = dotted_name(callee)
+    return name.endswith(("OpenAI", "Client")) and (dotted is None or imports.resolve_dotted(dotted) not in CLIENT_CLASSES)
+
+
+def _attribute_tail(node: ast.AST, imports: ImportMap) -> list[str]:
+    """The attribute names of `get_client().a.b.c` after the call the chain starts at (none
+    for an unmigrated client built right there)."""
+    if unmigrated_client_root(node, imports):
+        return []
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -255,7 +275,7 @@ class Facts:
                     for size in range(2, min(4, len(parts) - 1) + 1):
                         facts.method_calls.setdefault(".".join(parts[-size:]), []).append(node)
                 else:  # `get_client().chat.completions.create(...)`: the attributes after the call
-                    attrs = _attribute_tail(node.func)
+                    attrs = _attribute_tail(node.func, imports)
                     for size in range(2, min(4, len(attrs)) + 1):
                         facts.method_calls.setdefault(".".join(attrs[-size:]), []).append(node)
                 for keyword in node.keywords:

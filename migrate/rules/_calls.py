@@ -16,7 +16,7 @@ from migrate.model_map import ModelMap, ModelMapError
 from migrate.rules._args import is_name
 from migrate.rules._base import Rule
 from migrate.rules._lazy import cst
-from migrate.rules._names import string_value
+from migrate.rules._names import CLIENT_CLASSES, qualname, string_value
 
 WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 V0_CALLS = {f"openai.{c}.{m}": k for c, k in (("ChatCompletion", "chat"), ("Completion", "completions")) for m in ("create", "acreate")}
@@ -63,7 +63,21 @@ def chain(node: cst.BaseExpression) -> tuple[tuple[str, ...], bool]:
 
 def api_call(call: cst.Call, imports) -> ApiCall | None:
     names, plain = chain(call.func)
+    if not plain and _unmigrated_client(call.func, imports):
+        return None  # `__import__("openai").Client().chat...`: still OpenAI's, no rule moved it
     return classify(names, imports.resolve_dotted(".".join(names)) if plain and names else None)
+
+
+def _unmigrated_client(func: cst.BaseExpression, imports) -> bool:
+    """The chain starts at a client built right there that the client rule does not know."""
+    node = func
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    if not isinstance(node, cst.Call):
+        return False
+    callee = node.func
+    name = callee.attr.value if isinstance(callee, cst.Attribute) else callee.value if isinstance(callee, cst.Name) else ""
+    return name.endswith(("OpenAI", "Client")) and qualname(callee, imports) not in CLIENT_CLASSES
 
 
 def call_name(call: cst.Call) -> str:

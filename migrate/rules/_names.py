@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from migrate.facts import ENV_READERS, ImportMap
+from migrate.facts import CLIENT_CLASSES, ENV_READERS, ImportMap  # noqa: F401 (CLIENT_CLASSES: re-exported)
 from migrate.rules._lazy import cst
 
-CLIENT_CLASSES = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "openai.Client", "openai.AsyncClient"})
 OPENAI_KEY_VARS = frozenset({"OPENAI_API_KEY"})
 OPENAI_URL_VARS = frozenset({"OPENAI_BASE_URL", "OPENAI_API_BASE"})
 OPENAI_HOSTS = frozenset({"api.openai.com"})

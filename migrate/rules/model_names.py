@@ -53,7 +53,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from migrate.facts import dotted_name, env_var_read
+from migrate.facts import dotted_name, env_var_read, unmigrated_client_root
 from migrate.model_map import Mapping, ModelMap
 from migrate.rules._base import Rule
 from migrate.rules._calls import model_map, openai_context
@@ -114,6 +114,8 @@ def ends_in(call: ast.Call, paths: tuple[tuple[str, ...], ...]) -> bool:
 
 
 def is_request(call: ast.Call, imports) -> bool:
+    if unmigrated_client_root(call.func, imports):
+        return False  # its requests still go to OpenAI: keep OpenAI's model
     name = dotted_name(call.func)
     return ends_in(call, REQUESTS) or (name is not None and imports.resolve_dotted(name) in V0_REQUESTS)
 
