@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from migrate.results import SEVERITIES, FileResult, mask
+from migrate.results import SEVERITIES, Change, FileResult, Note, mask
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -171,6 +171,31 @@ def _file_record(result: FileResult) -> dict:
 
 
 @dataclass
+class AnnotatingReporter(Reporter):
+    """A reporter of findings one by one (SARIF results, GitHub annotations): a pending change
+    (in --diff/--check) through `pending`, a note through `noted`, secrets already masked."""
+
+    def pending(self, path: str, change: Change, message: str) -> None:
+        raise NotImplementedError
+
+    def noted(self, path: str, note: Note, message: str) -> None:
+        raise NotImplementedError
+
+    def file(self, result: FileResult) -> None:
+        self.counts["scanned"] += 1
+        self.counts[result.status] += 1
+        if result.status == "error":
+            self.error(result.path, result.error)
+            return
+        if result.status == "changed" and self.mode != "write":
+            for change in result.changes:
+                self.pending(result.path, change, hide_secrets(change.message, result.secrets))
+        for note in result.notes:
+            self.severities[note.severity] += 1
+            self.noted(result.path, note, hide_secrets(note.message, result.secrets))
+
+
+@dataclass
 class JsonReporter(Reporter):
     """One JSON document: {"version": 1, "mode", "files": [...], "summary": {...}}.
 
@@ -226,7 +251,7 @@ SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 @dataclass
-class SarifReporter(Reporter):
+class SarifReporter(AnnotatingReporter):
     """SARIF 2.1.0 for code-scanning upload: every note, and every pending change, a result."""
 
     _started: bool = False
@@ -255,20 +280,13 @@ class SarifReporter(Reporter):
         self.errors += 1
         print(f"{path}: error: {message}", file=self.err)
 
-    def file(self, result: FileResult) -> None:
-        self.counts["scanned"] += 1
-        self.counts[result.status] += 1
-        if result.status == "error":
-            self.error(result.path, result.error)
-            return
-        if result.status == "changed" and self.mode != "write":
-            for change in result.changes:
-                message = _in_cell(change, f"fw-migrate would change this: {hide_secrets(change.message, result.secrets)}")
-                self._result(change.rule, change.rule, "warning", message, result.path, change.line, 0)
-        for note in result.notes:
-            self.severities[note.severity] += 1
-            message = _in_cell(note, hide_secrets(note.message, result.secrets))
-            self._result(note.code, note.rule, SARIF_LEVEL.get(note.severity, "note"), message, result.path, note.line, note.col)
+    def pending(self, path: str, change: Change, message: str) -> None:
+        self._result(change.rule, change.rule, "warning", _in_cell(change, f"fw-migrate would change this: {message}"),
+                     path, change.line, 0)
+
+    def noted(self, path: str, note: Note, message: str) -> None:
+        self._result(note.code, note.rule, SARIF_LEVEL.get(note.severity, "note"), _in_cell(note, message), path,
+                     note.line, note.col)
 
     def finish(self) -> int:
         from migrate import __version__, rules
@@ -297,7 +315,7 @@ GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 @dataclass
-class GithubReporter(Reporter):
+class GithubReporter(AnnotatingReporter):
     """GitHub workflow commands: one annotation a note or pending change, then the summary."""
 
     def _annotate(self, level: str, path: str, line: int, col: int, title: str, message: str) -> None:
@@ -308,20 +326,12 @@ class GithubReporter(Reporter):
         self.errors += 1
         print(f"::error file={_gh_escape(path, True)},title=fw-migrate::{_gh_escape(message)}", file=self.out)
 
-    def file(self, result: FileResult) -> None:
-        self.counts["scanned"] += 1
-        self.counts[result.status] += 1
-        if result.status == "error":
-            self.error(result.path, result.error)
-            return
-        if result.status == "changed" and self.mode != "write":
-            for change in result.changes:
-                self._annotate("warning", result.path, change.line, 0, f"fw-migrate {change.rule}",
-                               f"would change: {hide_secrets(change.message, result.secrets)}")
-        for note in result.notes:
-            self.severities[note.severity] += 1
-            self._annotate(GITHUB_LEVEL.get(note.severity, "notice"), result.path, note.line, note.col,
-                           f"fw-migrate {note.code}", _in_cell(note, hide_secrets(note.message, result.secrets)))
+    def pending(self, path: str, change: Change, message: str) -> None:
+        self._annotate("warning", path, change.line, 0, f"fw-migrate {change.rule}", f"would change: {message}")
+
+    def noted(self, path: str, note: Note, message: str) -> None:
+        self._annotate(GITHUB_LEVEL.get(note.severity, "notice"), path, note.line, note.col, f"fw-migrate {note.code}",
+                       _in_cell(note, message))
 
     def finish(self) -> int:
         print(self.summary(), file=self.err)
