@@ -139,3 +139,29 @@ def test_truth_tested_names_cover_the_usual_tests_of_a_missing_value():
     )
     facts = Facts(ImportMap({}), ast.parse(source))
     assert facts.truth_tested() == frozenset("abcdefgh")  # not i (== 3), not k (arithmetic)
+
+
+STREAM = f'''
+from openai import OpenAI
+
+client = OpenAI(base_url=BASE_URL, api_key="fw-test-key")
+text = ""
+for chunk in client.chat.completions.create(model="{MODEL}", messages=[{{"role": "user", "content": "hi"}}], stream=True):
+    text += chunk.choices[0].delta.content or ""
+'''
+
+
+@pytest.mark.parametrize("shape, usage_kept", [
+    ("finish_chunk", True),  # Fireworks' documented shape
+    ("empty_choices_chunk", True),  # sent unasked: the guard skips it, the usage is kept
+    ("only_when_requested", False),  # the price of leaving stream_options out
+])
+def test_stream_options_leave_still_streams_and_keeps_the_usage_sent(shape, usage_kept):
+    with FakeFireworks(usage_shape=shape) as server:
+        outcome = migrate(STREAM, select=["stream_usage"], stream_options="leave")
+        assert "stream_options" not in outcome.code
+        namespace = run(outcome.code, server.base_url)
+        body = server.requests.for_path("/chat/completions")[-1].json
+    assert "stream_options" not in body
+    assert namespace["text"]  # the loop ran to the end, whatever the chunk shapes
+    assert (namespace["_fw_usage"] is not None) is usage_kept
