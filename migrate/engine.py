@@ -1,12 +1,15 @@
 """The engine: (text, path, settings) -> Outcome. Pure: no I/O, no printing, no rich.
 
 1. `# fw-migrate: skip-file` anywhere: the file is left alone.
-2. One `ast.parse` and one walk collect the facts each rule's `triage` needs; a file that
+2. The rules' text triggers (`Triggers`, one RE2 pass): a file none matches is returned
+   unchanged without even an `ast` parse.
+3. One `ast.parse` and one walk collect the facts each rule's `triage` needs; a file that
    no enabled rule wants is returned unchanged without LibCST (the common case).
-3. Otherwise the file is parsed once with LibCST and every wanted rule runs over the tree in
+4. Otherwise the file is parsed once with LibCST and every wanted rule runs over the tree in
    `ALL_RULES` order. Imports the rules asked for are added once, at the end, so no pass
-   shifts the lines of the next.
-4. The output is checked with `ast.parse` (a sixth of a LibCST parse): a rule that built
+   shifts the lines of the next. Code is generated only for the top-level statements a rule
+   changed; the others keep the file's own text (`migrate.codegen`).
+5. The output is checked with `ast.parse` (a sixth of a LibCST parse): a rule that built
    broken code raises `EngineError` instead of handing it on.
 """
 
@@ -127,12 +130,7 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
 def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: list, links: Links) -> Outcome:
     import libcst as cst
 
-    from migrate.rules._base import (
-        FileContext,
-        align_statements,
-        carry_spans,
-        suppressions,
-    )
+    from migrate.rules._base import FileContext, align_statements, carry_spans, suppressions
 
     try:
         module = cst.parse_module(text)
