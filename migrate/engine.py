@@ -130,7 +130,12 @@ def migrate_text(text: str, path: str, settings: Settings, links: Links = Links(
 def _run_rules(text: str, path: str, settings: Settings, facts: Facts, wanted: list, links: Links) -> Outcome:
     import libcst as cst
 
-    from migrate.rules._base import FileContext, align_statements, carry_spans, suppressions
+    from migrate.rules._base import (
+        FileContext,
+        align_statements,
+        carry_spans,
+        suppressions,
+    )
 
     try:
         module = cst.parse_module(text)
