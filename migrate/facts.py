@@ -92,18 +92,22 @@ def dotted_name(node: ast.AST) -> str | None:
 CLIENT_CLASSES = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "openai.Client", "openai.AsyncClient"})
 
 
+def unknown_client(callee: str | None, imports: ImportMap) -> bool:
+    """A client class called by this dotted name (None: not a plain name chain, as in
+    `__import__("openai").Client`) is not one the client rule migrates."""
+    return callee is None or imports.resolve_dotted(callee) not in CLIENT_CLASSES
+
+
 def unmigrated_client_root(func: ast.AST, imports: ImportMap) -> bool:
     """`__import__("openai").Client().chat...`: the chain starts at a client built right there
-    that is not one the client rule migrates, so its requests still go to OpenAI."""
+    that the client rule does not migrate (`unknown_client`)."""
     node = func
     while isinstance(node, ast.Attribute):
         node = node.value
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Attribute, ast.Name)):
         return False
-    callee = node.func
-    name = callee.attr if isinstance(callee, ast.Attribute) else callee.id if isinstance(callee, ast.Name) else ""
-    dotted = dotted_name(callee)
-    return name.endswith(("OpenAI", "Client")) and (dotted is None or imports.resolve_dotted(dotted) not in CLIENT_CLASSES)
+    last = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+    return last.endswith(("OpenAI", "Client")) and unknown_client(dotted_name(node.func), imports)
 
 
 def _attribute_tail(node: ast.AST, imports: ImportMap) -> list[str]:

@@ -79,11 +79,17 @@ class Reporter:
         if self.verbose:
             print(f"{path}: skipped: {why}", file=self.err)
 
-    def file(self, result: FileResult) -> None:
+    def _counted(self, result: FileResult) -> bool:
+        """Count the file; False (after reporting the error) when it could not be migrated."""
         self.counts["scanned"] += 1
         self.counts[result.status] += 1
         if result.status == "error":
             self.error(result.path, result.error)
+            return False
+        return True
+
+    def file(self, result: FileResult) -> None:
+        if not self._counted(result):
             return
         if result.status in ("prefiltered", "skipped", "unchanged") and self.verbose:
             why = {"prefiltered": "nothing to migrate (prefilter)", "unchanged": "nothing to change"}.get(
@@ -182,10 +188,7 @@ class AnnotatingReporter(Reporter):
         raise NotImplementedError
 
     def file(self, result: FileResult) -> None:
-        self.counts["scanned"] += 1
-        self.counts[result.status] += 1
-        if result.status == "error":
-            self.error(result.path, result.error)
+        if not self._counted(result):
             return
         if result.status == "changed" and self.mode != "write":
             for change in result.changes:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migrate.facts import Facts
+from migrate.facts import Facts, unknown_client
 from migrate.model_map import ModelMap, ModelMapError
 from migrate.rules._args import is_name
 from migrate.rules._base import Rule
 from migrate.rules._lazy import cst
-from migrate.rules._names import CLIENT_CLASSES, qualname, string_value
+from migrate.rules._names import dotted, string_value
 
 WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 V0_CALLS = {f"openai.{c}.{m}": k for c, k in (("ChatCompletion", "chat"), ("Completion", "completions")) for m in ("create", "acreate")}
@@ -69,15 +69,14 @@ def api_call(call: cst.Call, imports) -> ApiCall | None:
 
 
 def _unmigrated_client(func: cst.BaseExpression, imports) -> bool:
-    """The chain starts at a client built right there that the client rule does not know."""
+    """The chain starts at a client built right there that the client rule does not migrate."""
     node = func
     while isinstance(node, cst.Attribute):
         node = node.value
-    if not isinstance(node, cst.Call):
+    if not isinstance(node, cst.Call) or not isinstance(node.func, (cst.Attribute, cst.Name)):
         return False
-    callee = node.func
-    name = callee.attr.value if isinstance(callee, cst.Attribute) else callee.value if isinstance(callee, cst.Name) else ""
-    return name.endswith(("OpenAI", "Client")) and qualname(callee, imports) not in CLIENT_CLASSES
+    last = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value
+    return last.endswith(("OpenAI", "Client")) and unknown_client(dotted(node.func), imports)
 
 
 def call_name(call: cst.Call) -> str:
