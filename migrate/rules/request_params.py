@@ -88,7 +88,10 @@ class RequestParamsRule(ApiRule):
         edits: list[str] = []
         remove: set[str] = set()
         replace: dict[str, cst.BaseExpression] = {}
-        ok = lambda code: self.allowed(original, code)  # `# fw-migrate: ignore[FW50x]` skips one fix
+
+        def ok(code: str) -> bool:  # `# fw-migrate: ignore[FW50x]` skips one fix
+            return self.allowed(original, code)
+
         moved = [] if call.v0 or call.kind == "responses" or not ok("FW501") else [
             (n, n) for n in FIREWORKS_ONLY if n in args and not (n == "echo" and call.kind == "completions")]
         if call.kind == "chat" and not call.v0 and "prompt_cache_key" in args and ok("FW503"):
