@@ -24,6 +24,11 @@ Endpoints (all under ``/inference/v1``):
 - ``POST /completions``: same, with ``text`` in the choices.
 - ``POST /embeddings``: one deterministic vector of ``embedding_dim`` floats per input
   (``dimensions`` in the request overrides it); honours ``encoding_format="base64"``.
+- ``GET /models``: an OpenAI-style list, ``{"object": "list", "data": [{"id", "object":
+  "model", "owned_by", "created"}]}``, of ``server.listed_models`` (default: the ids of an
+  explicit ``models`` spec; none for the default or a callable spec). Fireworks answers this
+  undocumented endpoint with such a list; third parties saw it answer 500, which
+  ``server.models_list_status`` imitates.
 - anything else: 404 with an OpenAI-style error body.
 
 Streaming usage shapes (``server.usage_shape``):
@@ -37,9 +42,13 @@ Streaming usage shapes (``server.usage_shape``):
   ``stream_options.include_usage`` true; otherwise no chunk carries usage.
 - ``"none"``: no usage in the stream at all (Fireworks sometimes drops it).
 
-Error bodies: the 404 for an unknown model copies the body Fireworks was observed to send
-(``{"error": {"message", "param", "code": "NOT_FOUND", "type": "error"}}``); the 401 and
-400 bodies follow the same shape but their wording is invented.
+Error bodies: the 404 for an unknown model copies the error Fireworks was observed to send
+(message "Model not found, inaccessible, and/or not deployed", ``"param": "model"``,
+``"code": "NOT_FOUND"``, ``"type": "error"``), wrapped as ``{"error": {...}}`` by default.
+Fireworks' docs do not show the body; one public report prints the same fields without the
+``error`` wrapper, so ``server.error_shape = "flat"`` sends them at the top level
+(UNCONFIRMED which one the wire carries). The 401 and 400 bodies follow the same shape but
+their wording is invented.
 
 Every request (including rejected ones) is recorded in ``server.requests``.
 """
@@ -194,10 +203,11 @@ class RequestLog:
 
 class _HTTPError(Exception):
     def __init__(self, status: int, message: str, *, code: str, param: Optional[str] = None,
-                 type_: str = "error") -> None:
+                 type_: str = "error", flat: bool = False) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+        error = {"message": message, "param": param, "code": code, "type": type_}
+        self.body = error if flat else {"error": error}
 
 
 class _Server(ThreadingHTTPServer):
@@ -392,9 +402,13 @@ class FakeFireworks:
             ``Extra inputs are not permitted`` instead of being accepted.
         honor_base64: if False, embeddings ignore ``encoding_format="base64"`` and return
             float lists (as some OpenAI-compatible servers do).
+        listed_models: the ids ``GET /models`` lists (default: an explicit ``models`` spec).
+        models_list_status: the status ``GET /models`` answers (500: an error body, no list).
+        error_shape: ``"wrapped"`` (``{"error": {...}}``) or ``"flat"`` for the unknown-model 404.
 
     Attributes (all may be changed while the server runs): ``api_key``, ``usage_shape``,
-    ``reply``, ``embedding_dim``, ``strict_params``, ``honor_base64``, ``models``.
+    ``reply``, ``embedding_dim``, ``strict_params``, ``honor_base64``, ``models``,
+    ``listed_models``, ``models_list_status``, ``error_shape``.
     Read-only after start: ``host``, ``port``, ``url`` (``http://127.0.0.1:PORT``),
     ``base_url`` (``url + "/inference/v1"``). ``requests`` is a RequestLog.
     """
@@ -409,8 +423,14 @@ class FakeFireworks:
         embedding_dim: int = DEFAULT_EMBEDDING_DIM,
         strict_params: bool = False,
         honor_base64: bool = True,
+        listed_models: Optional[Iterable[str]] = None,
+        models_list_status: int = 200,
+        error_shape: str = "wrapped",
     ) -> None:
         self.api_key = api_key
+        self.listed_models = listed_models
+        self.models_list_status = models_list_status
+        self.error_shape = error_shape
         self.models = models
         self.usage_shape = usage_shape
         self.reply = reply
@@ -505,6 +525,8 @@ class FakeFireworks:
             f"{API_PREFIX}/completions": self._completions,
             f"{API_PREFIX}/embeddings": self._embeddings,
         }
+        if rec.path == f"{API_PREFIX}/models" and rec.method == "GET":
+            return self._list_models(h, rec)
         route = routes.get(rec.path)
         if route is None or rec.method != "POST":
             raise _HTTPError(
@@ -529,8 +551,30 @@ class FakeFireworks:
         if not self.accepts_model(model):
             raise _HTTPError(
                 404, "Model not found, inaccessible, and/or not deployed", code="NOT_FOUND", param="model",
+                flat=self.error_shape == "flat",
             )
         return route(h, body, model)
+
+    def listed(self) -> list[str]:
+        """The ids ``GET /models`` lists."""
+        if self.listed_models is not None:
+            return list(self.listed_models)
+        spec = self.models
+        if isinstance(spec, str):
+            return [spec]
+        if spec is None or callable(spec):
+            return []
+        return list(spec)
+
+    def _list_models(self, h: _Handler, rec: RecordedRequest) -> int:
+        if rec.bearer != self.api_key:
+            raise _HTTPError(401, "The API key you provided is invalid.", code="UNAUTHORIZED")
+        if self.models_list_status != 200:
+            raise _HTTPError(self.models_list_status, "Internal server error", code="INTERNAL")
+        created = int(time.time())
+        data = [{"id": m, "object": "model", "owned_by": m.split("/")[1] if m.startswith("accounts/") else "fireworks",
+                 "created": created} for m in self.listed()]
+        return h._send_json(200, {"object": "list", "data": data})
 
     def _usage(self, prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
         return {

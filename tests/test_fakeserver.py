@@ -288,7 +288,7 @@ def test_explicit_model_list(make_fake_fireworks):
 
 def test_unknown_path_is_openai_style_404(fake_fireworks):
     with pytest.raises(openai.NotFoundError) as info:
-        client(fake_fireworks).models.list()
+        client(fake_fireworks).files.list()
     assert info.value.code == "unknown_url"
     req = urllib.request.Request(fake_fireworks.url + "/v1/chat/completions", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as http_info:
@@ -296,7 +296,40 @@ def test_unknown_path_is_openai_style_404(fake_fireworks):
     assert http_info.value.code == 404
     body = json.loads(http_info.value.read())
     assert set(body["error"]) == {"message", "type", "param", "code"}
-    assert [r.path for r in fake_fireworks.requests] == ["/inference/v1/models", "/v1/chat/completions"]
+    assert [r.path for r in fake_fireworks.requests] == ["/inference/v1/files", "/v1/chat/completions"]
+
+
+def test_models_list_names_the_served_ids(make_fake_fireworks):
+    server = make_fake_fireworks(models=[MODEL, "nomic-ai/nomic-embed-text-v1.5"])
+    listed = client(server).models.list()
+    assert sorted(m.id for m in listed.data) == sorted([MODEL, "nomic-ai/nomic-embed-text-v1.5"])
+    assert {m.owned_by for m in listed.data} == {"fireworks"}
+    server.listed_models = ["accounts/acme/models/tuned"]  # the list and the served set can differ
+    assert [m.id for m in client(server).models.list().data] == ["accounts/acme/models/tuned"]
+    assert client(make_fake_fireworks()).models.list().data == []  # a callable/default spec lists nothing
+
+
+def test_models_list_failures(make_fake_fireworks):
+    server = make_fake_fireworks(models=[MODEL], models_list_status=500)
+    with pytest.raises(openai.InternalServerError):
+        client(server, strict=False).models.list()
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=server.base_url, api_key="wrong", max_retries=0).models.list()
+
+
+@pytest.mark.parametrize("shape", ["wrapped", "flat"])
+def test_unknown_model_404_shapes(make_fake_fireworks, shape):
+    server = make_fake_fireworks(models=[MODEL], error_shape=shape)
+    body = json.dumps({"model": "accounts/fireworks/models/gone", "messages": MESSAGES}).encode()
+    req = urllib.request.Request(server.base_url + "/chat/completions", data=body, method="POST",
+                                 headers={"Authorization": f"Bearer {server.api_key}", "Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=5)
+    assert info.value.code == 404
+    document = json.loads(info.value.read())
+    error = document["error"] if shape == "wrapped" else document
+    assert error == {"message": "Model not found, inaccessible, and/or not deployed", "param": "model",
+                     "code": "NOT_FOUND", "type": "error"}
 
 
 def test_strict_params_rejects_unknown_fields(make_fake_fireworks):
