@@ -66,7 +66,8 @@ def _list_rules() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--diff", "mode", flag_value="diff", help="Dry run: print a unified diff and the report; write nothing; exit 1 if anything would change.")
 @click.option("--check", "mode", flag_value="check", help="CI mode: list files that would change and every note; write nothing; exit 1 if anything would change.")
-@click.option("--output-format", type=click.Choice(FORMATS), help="text (default), json, sarif (code scanning) or github (workflow annotations).")
+@click.option("--output-format", type=click.Choice(FORMATS), help="text (default), json, sarif (code scanning), github (workflow annotations) or markdown (a pull-request description; with --diff the diff is appended).")
+@click.option("--link-base", metavar="URL", help="markdown: prefix for file links, e.g. https://github.com/OWNER/REPO/blob/BRANCH/ [links relative to the repository root].")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Also exit 1 on notes of this severity or worse [change: only pending changes].")
 @click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (repeatable or comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULE|CODE", help="Skip these rules, or drop notes with these codes.")
@@ -84,7 +85,7 @@ def _list_rules() -> None:
 @click.option("--config", type=click.Path(dir_okay=False), help="Read [tool.fw-migrate] from this file instead of the nearest pyproject.toml.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [the number of CPUs].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (and the diff with --diff).")
-@click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every line by file even on a large run, and say which files were skipped and why.")
 @click.option("--no-color", is_flag=True, help="Plain output even on a terminal.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.fw-migrate-cache/).")
 @click.option("--timings", is_flag=True, help="Print the time spent in each phase (discovery, prefilter, parse, rules, write).")
@@ -94,7 +95,7 @@ def _list_rules() -> None:
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.version_option(__version__, "--version", prog_name="fw-migrate")
-def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
+def command(paths, mode, output_format, link_base, fail_on, select, ignore, exclude, base_url, api_key_env, base_url_style, api_key_read,
             stream_options, context_overflow, fix_large_max_tokens, framework_native, no_env_files, no_gitignore, config, jobs, quiet, verbose, no_color, no_cache, timings, stdin_filename, models,
             list_models, list_rules, explain) -> None:
     """Move Python code from the OpenAI API to Fireworks AI's OpenAI-compatible API.
@@ -102,6 +103,7 @@ def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_u
     Rewrites the files under PATHS (default: the current folder) in place. Use --diff to
     see what would change, --check in CI. Exit codes: 0 nothing (left) to change, 1 changes
     needed (--diff/--check), 2 errors (a file could not be read or parsed, bad configuration).
+
     """
     if list_rules:
         _list_rules()
@@ -141,7 +143,7 @@ def command(paths, mode, output_format, fail_on, select, ignore, exclude, base_u
         return
     if stdin_filename:
         raise click.exceptions.Exit(migrate_stdin(stdin_filename, settings, mode or "write"))
-    options = RunOptions(quiet, verbose, no_color, not no_cache, timings)
+    options = RunOptions(quiet, verbose, no_color, not no_cache, timings, link_base or "")
     try:
         code = migrate_paths(paths, settings, mode or "write", options)
     except KeyboardInterrupt:
@@ -187,6 +189,7 @@ class RunOptions:
     no_color: bool = False
     cache: bool = True
     timings: bool = False
+    link_base: str = ""  # markdown links
 
 
 def _cache_folder(settings: Settings) -> str:
@@ -195,8 +198,16 @@ def _cache_folder(settings: Settings) -> str:
 
 
 def _progress_wanted(options: RunOptions, settings: Settings, count: int) -> bool:
-    return (count >= 200 and not options.quiet and settings.output_format == "text" and not os.environ.get("CI")
+    """A progress bar only for the text report, on a terminal's standard error, outside CI."""
+    return (count >= 2 and not options.quiet and settings.output_format == "text" and not os.environ.get("CI")
             and sys.stderr.isatty())
+
+
+def _repository_root(paths) -> str:
+    from migrate.files import _git_root
+
+    parent = str(_common_parent(tuple(paths)))
+    return _git_root(parent if os.path.isdir(parent) else os.path.dirname(parent)) or os.getcwd()
 
 
 def migrate_paths(paths, settings: Settings, mode: str, options: RunOptions = RunOptions()) -> int:
@@ -207,8 +218,9 @@ def migrate_paths(paths, settings: Settings, mode: str, options: RunOptions = Ru
     from migrate.files import discover
     from migrate.runner import Job, run
 
+    extra = {"root": _repository_root(paths), "link_base": options.link_base} if settings.output_format == "markdown" else {}
     reporter = make_reporter(settings.output_format, mode, color=_use_color(options.no_color, sys.stdout),
-                             quiet=options.quiet, verbose=options.verbose, fail_on=settings.fail_on)
+                             quiet=options.quiet, verbose=options.verbose, fail_on=settings.fail_on, **extra)
     timings: Counter = Counter()
     started = perf_counter()
     found = discover(list(paths), settings.exclude, settings.respect_gitignore, env_files=settings.env_files)
@@ -221,7 +233,9 @@ def migrate_paths(paths, settings: Settings, mode: str, options: RunOptions = Ru
     cache = Cache(_cache_folder(settings)) if options.cache else None
     results = run(found.files, Job(settings, mode), jobs, cache, timings)
     if _progress_wanted(options, settings, len(found.files)):
-        results = _with_progress(results, len(found.files))
+        from migrate.progress import with_progress
+
+        results = with_progress(results, found.files, reporter)
     for result in results:
         reporter.file(result)
     timings["total"] = perf_counter() - started
@@ -229,24 +243,6 @@ def migrate_paths(paths, settings: Settings, mode: str, options: RunOptions = Ru
     if options.timings:
         _print_timings(timings, jobs)
     return code
-
-
-def _with_progress(results, total: int):
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (TextColumn("migrating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("files", total=total)
-        for result in results:
-            progress.advance(task)
-            yield result
 
 
 def _print_timings(timings, jobs: int) -> None:

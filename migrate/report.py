@@ -22,10 +22,16 @@ from typing import TextIO
 from migrate.results import SEVERITIES, Change, FileResult, Note, mask
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("change", "error", "warning", "info")  # notes at or above this severity fail too
 
-SEVERITY_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
+SEVERITY_COLOR = {"error": "bright_red", "warning": "yellow", "info": "bright_blue"}
+# Diff colours that read on dark and light backgrounds alike: bright red (plain red is dark on
+# many dark themes), green, magenta hunk headers (cyan fades on white); file headers bold.
+DIFF_COLORS = {"removed": "bright_red", "added": "green", "hunk": "magenta"}
+# A run is small when its report by file (changes and notes) fits in this many lines: then
+# those lines are printed; a larger run prints only the statistics unless --verbose.
+SMALL_RUN_LINES = 40
 
 
 def _style(text: str, color: bool, **styles) -> str:
@@ -65,6 +71,9 @@ class Reporter:
     counts: Counter = field(default_factory=Counter)
     severities: Counter = field(default_factory=Counter)
     errors: int = 0
+    found: Counter = field(default_factory=Counter)  # (rule, "change" or severity, code) -> count
+    hidden: int = 0  # per-file lines not shown (a large run without --verbose)
+    _held: list | None = field(default_factory=list)  # per-file lines held back while the run is small
 
     @property
     def report_stream(self) -> TextIO:
@@ -88,6 +97,17 @@ class Reporter:
             return False
         return True
 
+    def _emit(self, line: str, stream: TextIO) -> None:
+        """A per-file line: printed at once with --verbose, else held while the run is small."""
+        if self.verbose:
+            print(line, file=stream)
+        elif self._held is not None:
+            self._held.append((line, stream))
+            if len(self._held) > SMALL_RUN_LINES:
+                self.hidden, self._held = len(self._held), None
+        else:
+            self.hidden += 1
+
     def file(self, result: FileResult) -> None:
         if not self._counted(result):
             return
@@ -99,18 +119,23 @@ class Reporter:
         if result.diff:
             self._diff(hide_secrets(result.diff, result.secrets))
         stream = self.report_stream
-        if result.status == "changed" and not self.quiet:
-            verb = {"write": "changed", "diff": "would change", "check": "would change"}[self.mode]
-            print(_style(f"{result.path}: {verb}", self.color, bold=True), file=stream)
+        if result.status == "changed":
             for change in result.changes:
-                print(f"{where(result.path, change)}: {change.rule}: {hide_secrets(change.message, result.secrets)}", file=stream)
+                self.found[(change.rule, "change", "")] += 1
+            if not self.quiet:
+                verb = {"write": "changed", "diff": "would change", "check": "would change"}[self.mode]
+                self._emit(_style(f"{result.path}: {verb}", self.color, bold=True), stream)
+                for change in result.changes:
+                    self._emit(f"{where(result.path, change)}: {change.rule}: {hide_secrets(change.message, result.secrets)}",
+                               stream)
         for note in result.notes:
             self.severities[note.severity] += 1
+            self.found[(note.rule, note.severity, note.code)] += 1
             if self.quiet:
                 continue
             severity = _style(note.severity, self.color, fg=SEVERITY_COLOR.get(note.severity))
             message = hide_secrets(note.message, result.secrets)
-            print(f"{where(result.path, note)}:{note.col}: {note.rule}: {severity}: {message} [{note.code}]", file=stream)
+            self._emit(f"{where(result.path, note)}:{note.col}: {note.rule}: {severity}: {message} [{note.code}]", stream)
 
     def _diff(self, diff: str) -> None:
         for line in diff.splitlines():
@@ -118,12 +143,25 @@ class Reporter:
                 if line.startswith(("+++", "---")):
                     line = _style(line, True, bold=True)
                 elif line.startswith("@@"):
-                    line = _style(line, True, fg="cyan")
+                    line = _style(line, True, fg=DIFF_COLORS["hunk"])
                 elif line.startswith("+"):
-                    line = _style(line, True, fg="green")
+                    line = _style(line, True, fg=DIFF_COLORS["added"])
                 elif line.startswith("-"):
-                    line = _style(line, True, fg="red")
+                    line = _style(line, True, fg=DIFF_COLORS["removed"])
             print(line, file=self.out)
+
+    def statistics(self) -> list[str]:
+        """Counts by rule, then kind (change, error, warning, info) and code, like `ruff --statistics`."""
+        from migrate import rules
+
+        order, kinds = {name: index for index, name in enumerate(rules.ALL_RULES)}, ("change", *SEVERITIES)
+        rows = sorted(self.found.items(), key=lambda item: (order.get(item[0][0], len(order)), item[0][0],
+                                                            kinds.index(item[0][1]), item[0][2]))
+        count_width = max((len(str(count)) for count in self.found.values()), default=0)
+        rule_width = max((len(rule) for rule, _, _ in self.found), default=0)
+        return [f"{count:>{count_width}}  {rule:<{rule_width}}  "
+                f"{_style(kind, self.color and kind in SEVERITY_COLOR, fg=SEVERITY_COLOR.get(kind))}{' ' * (7 - len(kind))}  {code}".rstrip()
+                for (rule, kind, code), count in rows]
 
     def summary(self) -> str:
         c = self.counts
@@ -150,7 +188,18 @@ class Reporter:
 
     def finish(self) -> int:
         if not self.quiet:
-            print(self.summary(), file=self.report_stream)
+            stream = self.report_stream
+            for line, held in self._held or ():
+                print(line, file=held)
+            stats = self.statistics()
+            if stats and (self._held or (self.verbose and self.found)):
+                print("", file=stream)
+            for line in stats:
+                print(line, file=stream)
+            if self.hidden:
+                print(f"({self.hidden} lines by file not shown: more than {SMALL_RUN_LINES}; --verbose shows them)",
+                      file=stream)
+            print(self.summary(), file=stream)
         return self.exit_code()
 
 
@@ -342,5 +391,10 @@ class GithubReporter(AnnotatingReporter):
 
 
 def make_reporter(output_format: str, mode: str, **options) -> Reporter:
+    if output_format == "markdown":
+        from migrate.markdown import MarkdownReporter
+
+        return MarkdownReporter(mode, **options)
+    options.pop("root", None), options.pop("link_base", None)
     cls = {"text": Reporter, "json": JsonReporter, "sarif": SarifReporter, "github": GithubReporter}[output_format]
     return cls(mode, **options)

@@ -146,7 +146,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "jobs": ("jobs", _jobs),
     "models": ("models", _models),
     "model-flags": ("model_flags", _str_list),  # command line only (--model)
-    "output-format": ("output_format", _choice("text", "json", "sarif", "github")),
+    "output-format": ("output_format", _choice("text", "json", "sarif", "github", "markdown")),
     "fail-on": ("fail_on", _choice("change", "error", "warning", "info")),
 }
 
