@@ -104,6 +104,11 @@ def command(paths, mode, output_format, link_base, fail_on, select, ignore, excl
     see what would change, --check in CI. Exit codes: 0 nothing (left) to change, 1 changes
     needed (--diff/--check), 2 errors (a file could not be read or parsed, bad configuration).
 
+    \b
+    Subcommands (a folder of that name is migrated with ./NAME):
+      fw-migrate verify [PATHS]...       do the Fireworks models the code names exist for
+                                         this account? (fw-migrate verify --help)
+      fw-migrate dataset check|fix ...   fine-tuning JSONL files (fw-migrate dataset --help)
     """
     if list_rules:
         _list_rules()
@@ -292,6 +297,14 @@ def migrate_stdin(name: str, settings: Settings, mode: str) -> int:
 
 def main() -> None:
     args = sys.argv[1:]
+    if args[:1] == ["verify"]:  # `fw-migrate verify [PATHS]`; a folder named so: ./verify
+        from migrate.verify import verify_cli
+
+        if os.path.isdir("verify"):
+            click.echo("fw-migrate: note: `verify` is the subcommand; to migrate the folder named verify, run "
+                       "fw-migrate ./verify", err=True)
+        verify_cli(args=args[1:], prog_name="fw-migrate verify")
+        return
     if args[:1] == ["dataset"]:  # `fw-migrate dataset check|fix ...`; a folder named so: ./dataset
         from migrate.dataset import dataset_cli
 
