@@ -26,8 +26,7 @@ FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("change", "error", "warning", "info")  # notes at or above this severity fail too
 
 SEVERITY_COLOR = {"error": "bright_red", "warning": "yellow", "info": "bright_blue"}
-# Diff colours that read on dark and light backgrounds alike: bright red (plain red is dark on
-# many dark themes), green, magenta hunk headers (cyan fades on white); file headers bold.
+# Read on dark and light backgrounds: plain red is dark on dark themes, cyan fades on white.
 DIFF_COLORS = {"removed": "bright_red", "added": "green", "hunk": "magenta"}
 # A run is small when its report by file (changes and notes) fits in this many lines: then
 # those lines are printed; a larger run prints only the statistics unless --verbose.

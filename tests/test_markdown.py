@@ -138,3 +138,11 @@ def test_every_error_or_warning_code_has_an_action():
     assert unmapped == [], f"add these codes to a group in migrate/actions.py: {unmapped}"
     listed = [c for _, _, group in GROUPS for c in group]
     assert len(listed) == len(set(listed)), "a code is in two groups"
+
+
+def test_readme_excerpt_is_the_snapshot():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("```markdown\n", 1)[1].split("```", 1)[0]
+    snapshot = (SNAPSHOTS / "examples.check.md").read_text(encoding="utf-8")
+    for line in excerpt.splitlines():
+        assert line.split("...")[0] in snapshot, line

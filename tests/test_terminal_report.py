@@ -150,3 +150,17 @@ def test_progress_only_for_the_text_report_on_a_terminal(monkeypatch):
     assert not _progress_wanted(RunOptions(quiet=True), from_mapping({}, "t"), 10)
     monkeypatch.setenv("CI", "true")
     assert not _progress_wanted(RunOptions(), from_mapping({}, "t"), 10)
+
+
+def test_readme_example_is_the_real_report(monkeypatch):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ fw-migrate --check examples/\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    output = invoke("--check", "examples/").stdout
+    for line in block.splitlines():
+        if line != "...":
+            assert line.split(" ... ")[0] in output, line
+    assert output.endswith(block.split("\n\n", 1)[1])  # the counts and the summary, exactly

@@ -181,3 +181,19 @@ def test_the_installed_script_dispatches_verify_and_keeps_a_folder_named_verify(
     assert migrated.returncode == 1 and "would change" in migrated.stdout  # ./verify is a folder to migrate
     helped = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert "fw-migrate verify [PATHS]" in helped.stdout
+
+
+def test_readme_example_is_what_verify_prints(tmp_path):
+    from migrate.cli import command
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ fw-migrate verify --probe examples/", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    (tmp_path / "examples" / ".env").write_text("CHAT_MODEL=gpt-4o\n")
+    assert CliRunner().invoke(command, ["--no-cache", "-q", str(tmp_path / "examples")]).exit_code == 0
+    served = [KIMI, NOMIC, "accounts/fireworks/models/llama-v3p1-8b-instruct"]
+    with FakeFireworks(models=served) as server:
+        result = run("--probe", "--base-url", server.base_url, "examples/", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stdout == block
