@@ -283,9 +283,10 @@ def _fail(message: str) -> int:
 @click.option("--api-key-env", metavar="NAME", help="The environment variable that holds the Fireworks key [FIREWORKS_API_KEY].")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", help="text (a table) or json.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and folders matching this gitignore-style pattern.")
+@click.option("--no-gitignore", is_flag=True, default=None, help="Also read files .gitignore leaves out (a local .env often is).")
 @click.option("--config", type=click.Path(dir_okay=False), help="Read [tool.fw-migrate] from this file.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True, help="Seconds to wait for each answer.")
-def verify_cli(paths, probe, base_url, api_key_env, output_format, exclude, config, timeout) -> None:
+def verify_cli(paths, probe, base_url, api_key_env, output_format, exclude, no_gitignore, config, timeout) -> None:
     """Check that the Fireworks models the code and .env files under PATHS name exist for your account.
 
     Reads every model id with file:line, then asks the server once (GET /models) or, with
@@ -298,7 +299,8 @@ def verify_cli(paths, probe, base_url, api_key_env, output_format, exclude, conf
 
     paths = paths or (".",)
     try:
-        settings = build_settings(paths, config, {"exclude": exclude, "base-url": base_url, "api-key-env": api_key_env})
+        settings = build_settings(paths, config, {"exclude": exclude, "base-url": base_url, "api-key-env": api_key_env,
+                                                  "respect-gitignore": False if no_gitignore else None})
         model_map = _model_map(settings)
     except SettingsError as exc:
         raise click.exceptions.Exit(_fail(str(exc)))

@@ -197,3 +197,13 @@ def test_readme_example_is_what_verify_prints(tmp_path):
         result = run("--probe", "--base-url", server.base_url, "examples/", cwd=tmp_path)
     assert result.exit_code == 1
     assert result.stdout == block
+
+
+def test_a_gitignored_env_file_is_read_with_no_gitignore(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text(".env\n")
+    (tmp_path / ".env").write_text(f"MODEL={TUNED}\n")
+    with FakeFireworks(models=[TUNED]) as server:
+        assert "no Fireworks model id found" in run("--base-url", server.base_url, str(tmp_path)).stdout
+        result = run("--no-gitignore", "--base-url", server.base_url, str(tmp_path))
+    assert result.exit_code == 0 and ".env:1" in result.stdout
